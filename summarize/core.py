@@ -1,0 +1,256 @@
+"""``summarize`` and ``asummarize``: an article in, a validated brief out."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from summarize.article import Article
+from summarize.errors import (
+    ArticleTooLongError,
+    ConfigurationError,
+    GroundingError,
+    ModelError,
+    SummarizeError,
+)
+from summarize.grounding import ArticleIndex
+from summarize.llm import Mode, ModelSpec, RetryPolicy, build_client, parse_model_spec
+from summarize.prompts import render_messages
+from summarize.schema import Brief
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that shapes a summary. Plain and picklable: safe to send to a process pool."""
+
+    model: str | None = None  # "local", "local/qwen2.5-coder-0.5b", "openai/gpt-4o-mini", ...
+    base_url: str | None = None  # an OpenAI-compatible server; OPENAI_BASE_URL also works
+    api_key: str | None = field(default=None, repr=False)  # else OPENAI_API_KEY
+    mode: Mode | None = None  # how to ask for structure; chosen from the backend when None
+    model_path: str | None = None  # a GGUF file for the embedded model
+    templates: str | None = None  # a directory with system.j2 and user.j2
+    language: str | None = None  # language of the brief; the article's own by default
+    summary_sentences: str = "2 to 4"
+    max_reasks: int = 2  # re-asks after a brief fails validation
+    retry: RetryPolicy = field(default_factory=RetryPolicy)  # transport faults
+    temperature: float = 0.0
+    max_tokens: int = 2048
+
+
+class Usage(BaseModel):
+    """Tokens spent on one brief, summed over every attempt and re-ask."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class BriefResult(BaseModel):
+    """A validated brief with what it cost to make."""
+
+    brief: Brief
+    model: str
+    usage: Usage
+    attempts: int
+    seconds: float
+
+
+_SECRET = re.compile(r"\b(sk-[A-Za-z0-9_\-*]{6,}|Bearer\s+\S+)")
+
+
+def redact(text: str, key: str | None) -> str:
+    """``text`` with the API key (and anything that looks like a key) masked."""
+    if key and key != "not-needed":
+        text = text.replace(key, "***")
+    return _SECRET.sub("***", text)
+
+
+def _settings(settings: Settings | None, options: dict[str, Any]) -> Settings:
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(f"unknown option(s) {unknown}; known: {sorted(known)}")
+    return replace(settings or Settings(), **options)
+
+
+def _article(article: Article | str) -> Article:
+    return article if isinstance(article, Article) else Article.from_text(article)
+
+
+def _usage(total: Any) -> Usage:
+    if total is None:
+        return Usage()
+    return Usage(
+        prompt_tokens=total.prompt_tokens or 0,
+        completion_tokens=total.completion_tokens or 0,
+        total_tokens=total.total_tokens or 0,
+    )
+
+
+class _Call:
+    """What one summarize call needs: the model spec, client, messages and counters."""
+
+    def __init__(self, article: Article | str, settings: Settings, is_async: bool) -> None:
+        self.article = _article(article)
+        self.settings = settings
+        self.spec: ModelSpec = parse_model_spec(
+            settings.model, base_url=settings.base_url, mode=settings.mode
+        )
+        self.client = build_client(
+            self.spec,
+            api_key=settings.api_key,
+            policy=settings.retry,
+            model_path=settings.model_path,
+            is_async=is_async,
+        )
+        self.attempts = 0
+        self.client.on("completion:kwargs", self._count)
+        templates = Path(settings.templates) if settings.templates else None
+        self.kwargs = {
+            "response_model": Brief,
+            "messages": render_messages(
+                self.article,
+                templates=templates,
+                language=settings.language,
+                summary_sentences=settings.summary_sentences,
+            ),
+            "model": self.spec.model,
+            "max_retries": settings.max_reasks,
+            "context": {"article": ArticleIndex(self.article.text)},
+            "temperature": settings.temperature,
+            "max_tokens": settings.max_tokens,
+        }
+        self.started = time.perf_counter()
+
+    def _count(self, *args: Any, **kwargs: Any) -> None:
+        self.attempts += 1
+
+    def result(self, brief: Brief) -> BriefResult:
+        return BriefResult(
+            brief=brief,
+            model=self.spec.label,
+            usage=_usage(getattr(brief, "_total_usage", None)),
+            attempts=self.attempts,
+            seconds=round(time.perf_counter() - self.started, 3),
+        )
+
+    def error(self, exc: Exception) -> SummarizeError:
+        """Map what the client raised onto the ``summarize`` exception tree."""
+        return _map_error(exc, self.spec, self.settings.api_key, self.attempts)
+
+
+def summarize(
+    article: Article | str, settings: Settings | None = None, **options: Any
+) -> BriefResult:
+    """Summarise ``article`` into a validated ``Brief``.
+
+    ``options`` override fields of ``settings`` (see ``Settings``), e.g.
+    ``summarize(text, model="openai/gpt-4o-mini")``.
+    Raises a ``SummarizeError`` subclass on failure; never returns an ungrounded brief.
+    """
+    call = _Call(article, _settings(settings, options), is_async=False)
+    try:
+        brief = call.client.create(**call.kwargs)
+    except Exception as exc:
+        raise call.error(exc) from None
+    return call.result(brief)
+
+
+async def asummarize(
+    article: Article | str, settings: Settings | None = None, **options: Any
+) -> BriefResult:
+    """The async form of ``summarize``."""
+    call = _Call(article, _settings(settings, options), is_async=True)
+    try:
+        brief = await call.client.create(**call.kwargs)
+    except Exception as exc:
+        raise call.error(exc) from None
+    return call.result(brief)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _map_error(
+    exc: Exception, spec: ModelSpec, api_key: str | None, attempts: int
+) -> SummarizeError:
+    import openai
+    from instructor.core import IncompleteOutputException, InstructorRetryException
+    from pydantic import ValidationError
+
+    where = f"{spec.label} at {spec.base_url}"
+    chain = _chain(exc)
+    for cause in chain:
+        if isinstance(cause, SummarizeError):  # raised below the client, e.g. weights missing
+            return cause
+
+    failed = getattr(exc, "failed_attempts", None) or []
+    problems = [a.exception for a in failed if isinstance(a.exception, ValidationError)]
+    if problems and isinstance(exc, InstructorRetryException):
+        errors = [
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in problems[-1].errors()
+        ]
+        return GroundingError(
+            f"the brief from {spec.label} still failed validation after {len(failed)} attempts: "
+            + redact(errors[0] if errors else str(problems[-1]), api_key),
+            errors=errors,
+        )
+
+    def say(kind: type[SummarizeError], message: str) -> SummarizeError:
+        return kind(redact(message, api_key))
+
+    for cause in chain:
+        if isinstance(cause, IncompleteOutputException):
+            return say(
+                ModelError,
+                f"{where} stopped at its output limit before the brief was complete: raise --max-tokens",
+            )
+        if isinstance(cause, openai.AuthenticationError):
+            return say(
+                ConfigurationError, f"{where} refused the API key (401): check OPENAI_API_KEY"
+            )
+        if isinstance(cause, openai.PermissionDeniedError):
+            return say(
+                ConfigurationError, f"{where} denied access (403): check the key's permissions"
+            )
+        if isinstance(cause, openai.NotFoundError):
+            return say(
+                ConfigurationError, f"{where} does not know model {spec.model!r} (404): check -m"
+            )
+        if isinstance(cause, openai.BadRequestError):
+            if "context_length" in str(cause.code or "") + str(cause.message):
+                return say(
+                    ArticleTooLongError,
+                    f"the article is too long for {spec.label}: {cause.message}",
+                )
+            return say(ModelError, f"{where} rejected the request (400): {cause.message}")
+        if isinstance(cause, openai.RateLimitError):
+            return say(
+                ModelError,
+                f"{where} is rate limiting (429) and still was after the retries: wait and try again",
+            )
+        if isinstance(cause, openai.APIStatusError):
+            return say(
+                ModelError,
+                f"{where} failed with HTTP {cause.status_code} after the retries: {cause.message}",
+            )
+        if isinstance(cause, openai.APITimeoutError):
+            return say(
+                ModelError, f"{where} timed out after the retries: is the server overloaded?"
+            )
+        if isinstance(cause, openai.APIConnectionError):
+            below = chain[chain.index(cause) + 1 :]
+            detail = next((str(c) for c in below if str(c)), "connection failed")
+            return say(ModelError, f"cannot reach {where} ({detail}): is the server running?")
+    return say(ModelError, f"{where} failed: {type(exc).__name__}: {exc}")

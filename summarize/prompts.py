@@ -1,0 +1,80 @@
+"""Loading and rendering the Jinja prompt templates (``system.j2`` and ``user.j2``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from summarize.article import Article
+from summarize.errors import ConfigurationError
+
+TEMPLATE_NAMES = ("system.j2", "user.j2")
+
+
+def default_template_dir() -> Path:
+    """The templates shipped with the package (or the repository's ``prompts/``)."""
+    package = Path(__file__).parent
+    installed = package / "prompts"  # where the wheel puts them
+    return installed if installed.is_dir() else package.parent / "prompts"
+
+
+@lru_cache(maxsize=8)
+def _environment(directory: Path) -> jinja2.Environment:
+    if not directory.is_dir():
+        raise ConfigurationError(
+            f"template directory {directory} does not exist: give a directory "
+            f"holding {' and '.join(TEMPLATE_NAMES)}"
+        )
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(directory),
+        undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not ""
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+
+
+def _template(directory: Path, name: str) -> jinja2.Template:
+    try:
+        return _environment(directory).get_template(name)
+    except jinja2.TemplateNotFound:
+        raise ConfigurationError(
+            f"template {name} is missing from {directory}: copy it from "
+            f"{default_template_dir()} and edit it"
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigurationError(
+            f"template {exc.filename or name} line {exc.lineno} is broken: {exc.message}"
+        ) from None
+
+
+def render_messages(
+    article: Article,
+    *,
+    templates: Path | None = None,
+    language: str | None = None,
+    summary_sentences: str = "2 to 4",
+) -> list[dict[str, str]]:
+    """The chat messages (system, user) that ask for a brief of ``article``."""
+    directory = Path(templates) if templates else default_template_dir()
+    # Text inside the article must not be able to close the delimiter and pose
+    # as instructions; the validators still check quotes against the original.
+    text = article.text.replace("</article>", "</ article>")
+    values = {
+        "text": text,
+        "title": article.title,
+        "date": article.date.isoformat() if article.date else None,
+        "weekday": article.date.strftime("%A") if article.date else None,
+        "url": article.url,
+        "language": language or "the language of the article",
+        "summary_sentences": summary_sentences,
+    }
+    try:
+        system, user = (_template(directory, n).render(values) for n in TEMPLATE_NAMES)
+    except jinja2.UndefinedError as exc:
+        raise ConfigurationError(f"template in {directory} uses an unknown value: {exc}") from None
+    return [
+        {"role": "system", "content": system.strip()},
+        {"role": "user", "content": user.strip()},
+    ]

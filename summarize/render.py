@@ -1,0 +1,73 @@
+"""Views of a Brief: a rich renderable for the terminal, Markdown, and JSON.
+
+The Brief knows nothing of terminals; each output format has one function here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from summarize.schema import Brief
+
+
+def to_json(brief: Brief) -> str:
+    """The brief as JSON, exactly as the schema defines it."""
+    return brief.model_dump_json(indent=2)
+
+
+def to_markdown(brief: Brief) -> str:
+    """The brief as a Markdown document."""
+    lines = [f"# {brief.headline}", "", brief.summary, "", "## Key points", ""]
+    for point in brief.key_points:
+        lines.append(f"- {point.point}")
+        lines.extend(f"  > {quote}" for quote in point.evidence)
+    lines += ["", "## Actors", "", "| Name | Kind | Role | Stance |", "|---|---|---|---|"]
+    for actor in brief.actors:
+        name = actor.name + (f" ({actor.affiliation})" if actor.affiliation else "")
+        cells = [name, actor.kind, actor.role, actor.stance or ""]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    if brief.open_questions:
+        lines += ["", "## Open questions", ""]
+        for question in brief.open_questions:
+            lines.append(f"- **{question.question}** {question.why_open}")
+    return "\n".join(lines) + "\n"
+
+
+def to_rich(brief: Brief) -> RenderableType:
+    """A rich renderable: headline panel, key points, actors table, open questions."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[RenderableType] = [
+        Panel(Text(brief.summary), title=Text(brief.headline, style="bold"), title_align="left")
+    ]
+
+    points = Text()
+    for number, point in enumerate(brief.key_points, start=1):
+        points.append(f"{number}. {point.point}\n", style="bold")
+        for quote in point.evidence:
+            points.append(f"   “{quote}”\n", style="italic dim")
+    parts.append(Panel(points.rstrip() or Text(""), title="Key points", title_align="left"))
+
+    actors = Table(title="Actors", title_justify="left", expand=True, show_lines=False)
+    for column in ("Name", "Kind", "Role", "Stance"):
+        actors.add_column(column, overflow="fold")
+    for actor in brief.actors:
+        name = Text(actor.name, style="bold")
+        if actor.affiliation:
+            name.append(f"\n{actor.affiliation}", style="dim")
+        actors.add_row(name, actor.kind, actor.role, actor.stance or "")
+    parts.append(actors)
+
+    if brief.open_questions:
+        questions = Text()
+        for question in brief.open_questions:
+            questions.append(f"? {question.question}\n", style="bold")
+            questions.append(f"  {question.why_open}\n", style="dim")
+        parts.append(Panel(questions.rstrip(), title="Open questions", title_align="left"))
+    return Group(*parts)

@@ -1,0 +1,211 @@
+"""The brief: pydantic models and the validators that ground them in the article.
+
+The article reaches the validators through pydantic's validation context
+(instructor passes ``context=`` through), as ``{"article": ArticleIndex}``.
+Without a context (loading a saved brief) only the shape is checked.
+A failed check raises a ``ValueError`` whose message tells the model what to
+fix: instructor sends it back as the re-ask.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from summarize.grounding import ArticleIndex, name_key
+
+# Item caps keep a small model from looping; they are also in the JSON schema
+# so that grammar-constrained decoding cannot exceed them.
+MAX_KEY_POINTS = 7
+MAX_EVIDENCE = 3
+MAX_ACTORS = 10
+MAX_QUOTES = 3
+MAX_ALIASES = 3
+MAX_QUESTIONS = 5
+MAX_HEADLINE_WORDS = 20
+# Evidence that strays from the article at its edges is cut to its verbatim core
+# when the core keeps at least this share of the words, and this many words.
+TRIM_SHARE = 0.6
+TRIM_MIN_WORDS = 4
+
+Quote = Annotated[str, Field(min_length=1, description="Copied word for word from the article.")]
+
+
+def _article(info: ValidationInfo) -> ArticleIndex | None:
+    context = info.context or {}
+    article = context.get("article")
+    if isinstance(article, str):
+        return ArticleIndex(article)
+    return article
+
+
+def _ground(
+    quotes: list[str], article: ArticleIndex | None, what: str, *, trim: bool = False
+) -> list[str]:
+    """The article's own text for each quote; a quote not in the article is an error.
+
+    With ``trim`` (evidence, not words put in an actor's mouth), a quote that
+    strays from the article at its edges is cut to the verbatim run at its
+    core, when that run holds most of its words.
+    """
+    if article is None:
+        return quotes
+    grounded, missing = [], []
+    for quote in quotes:
+        passage = article.passage(quote)
+        if passage is None and trim:
+            core, share = article.longest_passage(quote)
+            if share >= TRIM_SHARE and len(core.split()) >= TRIM_MIN_WORDS:
+                passage = core
+        if passage is None:
+            missing.append(quote)
+        else:
+            grounded.append(passage)
+    if missing:
+        raise _quotes_error(what, missing)
+    return grounded
+
+
+def _quotes_error(what: str, missing: list[str]) -> ValueError:
+    listed = "; ".join(repr(quote) for quote in missing)
+    return ValueError(
+        f"{what} not found word for word in the article: {listed}. "
+        "Copy the exact words from the article, or leave the quote out."
+    )
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class KeyPoint(_Strict):
+    """One thing the article establishes, with the article's own words as evidence."""
+
+    point: str = Field(min_length=1, description="The point, in one sentence.")
+    evidence: list[Quote] = Field(
+        min_length=1,
+        max_length=MAX_EVIDENCE,
+        description="Verbatim quotes from the article that support the point.",
+    )
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence_is_verbatim(cls, evidence: list[str], info: ValidationInfo) -> list[str]:
+        return _ground(evidence, _article(info), "Evidence", trim=True)
+
+
+ActorKind = Literal["person", "organization", "country", "group", "other"]
+
+
+class Actor(_Strict):
+    """A person, organisation, country or group that plays a part in the story."""
+
+    name: str = Field(min_length=1, description="The name as written in the article.")
+    kind: ActorKind
+    role: str = Field(min_length=1, description="What this actor does in this story.")
+    affiliation: str | None = Field(
+        default=None, description="Title or affiliation, as the article gives it."
+    )
+    stance: str | None = Field(
+        default=None, description="The actor's stated position, if the article states one."
+    )
+    aliases: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_ALIASES,
+        description="Other names the article uses for this actor.",
+    )
+    quotes: list[Quote] = Field(
+        default_factory=list,
+        max_length=MAX_QUOTES,
+        description="Words the article quotes this actor as saying, verbatim.",
+    )
+
+    @model_validator(mode="after")
+    def _named_in_article(self, info: ValidationInfo) -> Actor:
+        article = _article(info)
+        if article is None:
+            return self
+        names = [self.name, *self.aliases]
+        if not any(article.has_name(name) for name in names):
+            raise ValueError(
+                f"Actor {self.name!r} is not named in the article. Use the name as the "
+                "article writes it, or leave the actor out."
+            )
+        self.quotes = _ground(self.quotes, article, f"Quotes of {self.name!r}")
+        return self
+
+    def answers_to(self, name: str) -> bool:
+        """True when ``name`` is this actor's name or one of its aliases."""
+        wanted = name_key(name)
+        return any(name_key(n) == wanted for n in [self.name, *self.aliases])
+
+
+class OpenQuestion(_Strict):
+    """A question the article raises and leaves unresolved."""
+
+    question: str = Field(min_length=2, description="The question, ending with '?'.")
+    why_open: str = Field(
+        min_length=1, description="Why it is open: what the article says or leaves out."
+    )
+    actors_involved: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_ACTORS,
+        description="Names of actors from the actors list that the question concerns.",
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _is_a_question(cls, question: str) -> str:
+        if not question.endswith("?"):
+            raise ValueError(f"Open question {question!r} must end with '?'.")
+        return question
+
+
+class Brief(_Strict):
+    """A validated, structured brief of one news article."""
+
+    headline: str = Field(min_length=1, description="One line, at most 15 words.")
+    summary: str = Field(
+        min_length=1,
+        description="2-4 neutral sentences; the first stands alone as a one-sentence lead "
+        "(who did what, where, when).",
+    )
+    key_points: list[KeyPoint] = Field(min_length=1, max_length=MAX_KEY_POINTS)
+    actors: list[Actor] = Field(min_length=1, max_length=MAX_ACTORS)
+    # Required, so that grammar-constrained decoding always writes it.
+    open_questions: list[OpenQuestion] = Field(min_length=1, max_length=MAX_QUESTIONS)
+
+    @field_validator("headline")
+    @classmethod
+    def _headline_is_short(cls, headline: str) -> str:
+        words = len(headline.split())
+        if "\n" in headline or words > MAX_HEADLINE_WORDS:
+            raise ValueError(f"The headline has {words} words; write one line of at most 15 words.")
+        return headline
+
+    @field_validator("actors")
+    @classmethod
+    def _actors_are_distinct(cls, actors: list[Actor]) -> list[Actor]:
+        seen: set[str] = set()
+        for actor in actors:
+            key = name_key(actor.name)
+            if key in seen:
+                raise ValueError(f"Actor {actor.name!r} is listed twice; list each actor once.")
+            seen.add(key)
+        return actors
+
+    @model_validator(mode="after")
+    def _questions_name_listed_actors(self) -> Brief:
+        for question in self.open_questions:
+            unknown = [
+                name
+                for name in question.actors_involved
+                if not any(actor.answers_to(name) for actor in self.actors)
+            ]
+            if unknown:
+                raise ValueError(
+                    f"Open question {question.question!r} involves {unknown}, who are not in "
+                    "the actors list. Name actors exactly as listed in actors."
+                )
+        return self

@@ -1,0 +1,63 @@
+"""Shared test set-up: recorded model traffic (vcrpy), the seed article, no network.
+
+Model traffic is replayed from ``fixtures/recordings/``. The network is blocked
+(pytest-socket, see pyproject.toml), so a request with no recording fails.
+To record, with the embedded model installed (pip install -e '.[local,test]'):
+
+    python -m pytest --record-mode=once tests/
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SEED = FIXTURES / "articles" / "trump-putin-call-2025-02-13.txt"
+RECORD_COMMAND = "python -m pytest --record-mode=once {nodeid}  (needs pip install -e '.[local,test]')"
+
+
+@pytest.fixture(scope="session")
+def vcr_config() -> dict:
+    return {
+        # Secrets never reach a recording.
+        "filter_headers": ["authorization", "api-key", "x-api-key", "openai-organization", "cookie"],
+        "decode_compressed_response": True,
+        # The exact request: a changed prompt or schema needs a new recording.
+        "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
+    }
+
+
+@pytest.fixture(scope="session")
+def vcr_cassette_dir() -> str:
+    return str(FIXTURES / "recordings")
+
+
+@pytest.fixture
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Say how to record when a test fails for want of a recording."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is None or report.when != "call":
+        return
+    cause: BaseException | None = call.excinfo.value
+    missing = False
+    while cause is not None and not missing:
+        missing = type(cause).__name__ == "CannotOverwriteExistingCassetteException"
+        cause = cause.__cause__ or cause.__context__
+    if missing:
+        report.sections.append(
+            (
+                "missing recording",
+                "No recorded model response matches this request (a new test, or the prompt "
+                "or schema changed).\nRecord it with:\n    "
+                + RECORD_COMMAND.format(nodeid=item.nodeid),
+            )
+        )

