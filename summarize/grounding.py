@@ -16,6 +16,14 @@ import unicodedata
 from difflib import SequenceMatcher
 
 _WORD = re.compile(r"\w+")
+# What the article puts in quotation marks: the words it attributes to someone.
+_QUOTED = re.compile(r'"([^"]+)"|\u201c([^\u201d]+)\u201d|\u00ab([^\u00bb]+)\u00bb')
+_PRONOUN = re.compile(r"(he|she|they|it|his|her|their)\b", re.IGNORECASE)
+# A fragment of a quotation shorter than this is too little to stand as a quote.
+MIN_QUOTE_WORDS = 3
+# What the model wrote must be mostly the article's own words, so that a made-up
+# quote is not rescued by a few words it shares with a real one.
+MIN_VERBATIM_SHARE = 0.6
 
 
 def _words(text: str) -> list[str]:
@@ -30,6 +38,16 @@ class ArticleIndex:
         self._matches = list(_WORD.finditer(text))
         self._words = [unicodedata.normalize("NFKC", m.group()) for m in self._matches]
         self._folded = [w.casefold() for w in self._words]
+        # For each quotation in the article, the indexes of the words inside it.
+        self._quotations: list[range] = []
+        for quoted in _QUOTED.finditer(text):
+            inside = [
+                i
+                for i, m in enumerate(self._matches)
+                if m.start() >= quoted.start() and m.end() <= quoted.end()
+            ]
+            if inside:
+                self._quotations.append(range(inside[0], inside[-1] + 1))
 
     def _find(self, words: list[str], haystack: list[str]) -> int | None:
         if not words:
@@ -58,6 +76,51 @@ class ArticleIndex:
             return "", 0.0
         first, last = self._matches[match.a], self._matches[match.a + match.size - 1]
         return self.text[first.start() : last.end()], match.size / len(words)
+
+    def quotation(self, quote: str, speaker: list[str] | None = None) -> str | None:
+        """The part of ``quote`` that the article has inside quotation marks, as the article's
+        text. None when less than MIN_VERBATIM_SHARE of ``quote`` is verbatim article text,
+        or when the quoted part is neither a whole quotation nor MIN_QUOTE_WORDS words.
+
+        A model asked for what a person said often wraps the quotation in the
+        sentence that reports it; only the quoted words are the person's. With
+        ``speaker`` (the names of who is said to speak), a quotation counts only
+        when its paragraph, or the one before, names the speaker.
+        """
+        words = _words(quote)
+        match = SequenceMatcher(None, self._words, words, autojunk=False).find_longest_match()
+        if match.size < MIN_VERBATIM_SHARE * len(words):
+            return None
+        matched = range(match.a, match.a + match.size)
+        best: range = range(0)
+        for quotation in self._quotations:
+            if speaker and not self._names_near(speaker, quotation.start):
+                continue
+            overlap = range(max(matched.start, quotation.start), min(matched.stop, quotation.stop))
+            if len(overlap) > len(best) and (
+                len(overlap) >= MIN_QUOTE_WORDS or overlap == quotation
+            ):
+                best = overlap
+        if not best:
+            return None
+        first, last = self._matches[best.start], self._matches[best.stop - 1]
+        return self.text[first.start() : last.end()]
+
+    def _names_near(self, names: list[str], word: int) -> bool:
+        """True when the paragraph holding word number ``word`` has the last word of one of
+        ``names`` (a surname; "Kremlin" in "the Kremlin"), or starts with a pronoun ("He
+        added ...") and the paragraph before has it."""
+        at = self._matches[word].start()
+        start = self.text.rfind("\n\n", 0, at) + 1  # 0 when there is none
+        end = self.text.find("\n\n", at) % (len(self.text) + 1)
+        paragraph = self.text[start:end]
+        surnames = {words[-1].casefold() for words in map(_words, names) if words}
+        if surnames & {w.casefold() for w in _words(paragraph)}:
+            return True
+        if _PRONOUN.match(paragraph.strip()) and start > 1:
+            before = self.text[self.text.rfind("\n\n", 0, start - 1) + 1 : start]
+            return bool(surnames & {w.casefold() for w in _words(before)})
+        return False
 
     def has_quote(self, quote: str) -> bool:
         """True when the quote's words occur in the article, in order and case."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,6 +12,17 @@ from summarize.article import Article
 from summarize.errors import ConfigurationError
 
 TEMPLATE_NAMES = ("system.j2", "user.j2")
+_STRAIGHT_QUOTED = re.compile(r'"([^"\n]*)"')
+
+
+def curl_quotes(text: str) -> str:
+    """Straight double quotes as typographic ones.
+
+    A model copying a quotation into a JSON string ends the string at the
+    article's first straight quote mark; typographic marks are copied safely.
+    Grounding ignores quote marks, so the brief still matches the article.
+    """
+    return _STRAIGHT_QUOTED.sub("\u201c\\1\u201d", text).replace('"', "\u201d")
 
 
 def default_template_dir() -> Path:
@@ -60,7 +72,7 @@ def render_messages(
     directory = Path(templates) if templates else default_template_dir()
     # Text inside the article must not be able to close the delimiter and pose
     # as instructions; the validators still check quotes against the original.
-    text = article.text.replace("</article>", "</ article>")
+    text = curl_quotes(article.text).replace("</article>", "</ article>")
     values = {
         "text": text,
         "title": article.title,

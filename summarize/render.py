@@ -52,7 +52,8 @@ def to_rich(brief: Brief) -> RenderableType:
         points.append(f"{number}. {point.point}\n", style="bold")
         for quote in point.evidence:
             points.append(f"   “{quote}”\n", style="italic dim")
-    parts.append(Panel(points.rstrip() or Text(""), title="Key points", title_align="left"))
+    points.rstrip()
+    parts.append(Panel(points, title="Key points", title_align="left"))
 
     actors = Table(title="Actors", title_justify="left", expand=True, show_lines=False)
     for column in ("Name", "Kind", "Role", "Stance"):
@@ -69,5 +70,6 @@ def to_rich(brief: Brief) -> RenderableType:
         for question in brief.open_questions:
             questions.append(f"? {question.question}\n", style="bold")
             questions.append(f"  {question.why_open}\n", style="dim")
-        parts.append(Panel(questions.rstrip(), title="Open questions", title_align="left"))
+        questions.rstrip()
+        parts.append(Panel(questions, title="Open questions", title_align="left"))
     return Group(*parts)

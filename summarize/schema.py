@@ -13,23 +13,28 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from summarize.grounding import ArticleIndex, name_key
+from summarize.grounding import MIN_VERBATIM_SHARE, ArticleIndex, name_key
 
 # Item caps keep a small model from looping; they are also in the JSON schema
 # so that grammar-constrained decoding cannot exceed them.
+MIN_KEY_POINTS = 3
 MAX_KEY_POINTS = 7
-MAX_EVIDENCE = 3
-MAX_ACTORS = 10
-MAX_QUOTES = 3
+MAX_EVIDENCE = 2
+# A news story involves several parties; left free, a small model stops at the
+# smallest list the schema allows.
+MIN_ACTORS = 3
+MAX_ACTORS = 8
+MAX_QUOTES = 2
 MAX_ALIASES = 3
 MAX_QUESTIONS = 5
 MAX_HEADLINE_WORDS = 20
 # Evidence that strays from the article at its edges is cut to its verbatim core
 # when the core keeps at least this share of the words, and this many words.
-TRIM_SHARE = 0.6
+TRIM_SHARE = MIN_VERBATIM_SHARE
 TRIM_MIN_WORDS = 4
 
 Quote = Annotated[str, Field(min_length=1, description="Copied word for word from the article.")]
+Name = Annotated[str, Field(min_length=1)]
 
 
 def _article(info: ValidationInfo) -> ArticleIndex | None:
@@ -40,21 +45,18 @@ def _article(info: ValidationInfo) -> ArticleIndex | None:
     return article
 
 
-def _ground(
-    quotes: list[str], article: ArticleIndex | None, what: str, *, trim: bool = False
-) -> list[str]:
-    """The article's own text for each quote; a quote not in the article is an error.
+def _ground_evidence(evidence: list[str], article: ArticleIndex | None) -> list[str]:
+    """The article's own text for each piece of evidence; one not in the article is an error.
 
-    With ``trim`` (evidence, not words put in an actor's mouth), a quote that
-    strays from the article at its edges is cut to the verbatim run at its
-    core, when that run holds most of its words.
+    Evidence that strays from the article at its edges is cut to the verbatim
+    run at its core, when that run holds most of its words.
     """
     if article is None:
-        return quotes
+        return evidence
     grounded, missing = [], []
-    for quote in quotes:
+    for quote in evidence:
         passage = article.passage(quote)
-        if passage is None and trim:
+        if passage is None:
             core, share = article.longest_passage(quote)
             if share >= TRIM_SHARE and len(core.split()) >= TRIM_MIN_WORDS:
                 passage = core
@@ -63,16 +65,38 @@ def _ground(
         else:
             grounded.append(passage)
     if missing:
-        raise _quotes_error(what, missing)
+        listed = "; ".join(repr(quote) for quote in missing)
+        raise ValueError(
+            f"Evidence not found word for word in the article: {listed}. "
+            "Copy the exact words from the article, or leave the quote out."
+        )
     return grounded
 
 
-def _quotes_error(what: str, missing: list[str]) -> ValueError:
-    listed = "; ".join(repr(quote) for quote in missing)
-    return ValueError(
-        f"{what} not found word for word in the article: {listed}. "
-        "Copy the exact words from the article, or leave the quote out."
-    )
+def _ground_quotes(actor: Actor, quotes: list[str], article: ArticleIndex | None) -> list[str]:
+    """The article's text for each quote of ``actor``: words inside its quotation marks,
+    in a paragraph that names the actor (or right after one).
+
+    A "quote" that is verbatim article text but not this actor's quotation
+    (the article's own narration, or someone else's words) is left out; one
+    that is not in the article at all is an error.
+    """
+    if article is None:
+        return quotes
+    grounded, invented = [], []
+    for quote in quotes:
+        quotation = article.quotation(quote, speaker=[actor.name, *actor.aliases])
+        if quotation is not None:
+            grounded.append(quotation)
+        elif article.longest_passage(quote)[1] < MIN_VERBATIM_SHARE:
+            invented.append(quote)
+    if invented:
+        listed = "; ".join(repr(quote) for quote in invented)
+        raise ValueError(
+            f"Quotes of {actor.name!r} are not in the article: {listed}. Copy only words the "
+            "article puts inside quotation marks, or leave the quote out."
+        )
+    return list(dict.fromkeys(grounded))
 
 
 class _Strict(BaseModel):
@@ -92,7 +116,7 @@ class KeyPoint(_Strict):
     @field_validator("evidence")
     @classmethod
     def _evidence_is_verbatim(cls, evidence: list[str], info: ValidationInfo) -> list[str]:
-        return _ground(evidence, _article(info), "Evidence", trim=True)
+        return _ground_evidence(evidence, _article(info))
 
 
 ActorKind = Literal["person", "organization", "country", "group", "other"]
@@ -108,9 +132,10 @@ class Actor(_Strict):
         default=None, description="Title or affiliation, as the article gives it."
     )
     stance: str | None = Field(
-        default=None, description="The actor's stated position, if the article states one."
+        default=None,
+        description="The actor's stated position, if the article states one.",
     )
-    aliases: list[str] = Field(
+    aliases: list[Name] = Field(
         default_factory=list,
         max_length=MAX_ALIASES,
         description="Other names the article uses for this actor.",
@@ -132,13 +157,17 @@ class Actor(_Strict):
                 f"Actor {self.name!r} is not named in the article. Use the name as the "
                 "article writes it, or leave the actor out."
             )
-        self.quotes = _ground(self.quotes, article, f"Quotes of {self.name!r}")
+        self.quotes = _ground_quotes(self, self.quotes, article)
         return self
 
     def answers_to(self, name: str) -> bool:
-        """True when ``name`` is this actor's name or one of its aliases."""
-        wanted = name_key(name)
-        return any(name_key(n) == wanted for n in [self.name, *self.aliases])
+        """True when ``name`` is this actor's name or an alias, whole or in part:
+        "Putin" and "Russian President Vladimir Putin" both answer to "Vladimir Putin"."""
+        wanted = f" {name_key(name)} "
+        for own in (f" {name_key(n)} " for n in [self.name, *self.aliases]):
+            if wanted.strip() and own.strip() and (wanted in own or own in wanted):
+                return True
+        return False
 
 
 class OpenQuestion(_Strict):
@@ -146,9 +175,10 @@ class OpenQuestion(_Strict):
 
     question: str = Field(min_length=2, description="The question, ending with '?'.")
     why_open: str = Field(
-        min_length=1, description="Why it is open: what the article says or leaves out."
+        min_length=1,
+        description="Why it is open: what the article says or leaves out.",
     )
-    actors_involved: list[str] = Field(
+    actors_involved: list[Name] = Field(
         default_factory=list,
         max_length=MAX_ACTORS,
         description="Names of actors from the actors list that the question concerns.",
@@ -171,8 +201,8 @@ class Brief(_Strict):
         description="2-4 neutral sentences; the first stands alone as a one-sentence lead "
         "(who did what, where, when).",
     )
-    key_points: list[KeyPoint] = Field(min_length=1, max_length=MAX_KEY_POINTS)
-    actors: list[Actor] = Field(min_length=1, max_length=MAX_ACTORS)
+    key_points: list[KeyPoint] = Field(min_length=MIN_KEY_POINTS, max_length=MAX_KEY_POINTS)
+    actors: list[Actor] = Field(min_length=MIN_ACTORS, max_length=MAX_ACTORS)
     # Required, so that grammar-constrained decoding always writes it.
     open_questions: list[OpenQuestion] = Field(min_length=1, max_length=MAX_QUESTIONS)
 
@@ -196,16 +226,19 @@ class Brief(_Strict):
         return actors
 
     @model_validator(mode="after")
-    def _questions_name_listed_actors(self) -> Brief:
+    def _questions_name_listed_actors(self, info: ValidationInfo) -> Brief:
+        article = _article(info)
         for question in self.open_questions:
-            unknown = [
-                name
-                for name in question.actors_involved
-                if not any(actor.answers_to(name) for actor in self.actors)
-            ]
-            if unknown:
-                raise ValueError(
-                    f"Open question {question.question!r} involves {unknown}, who are not in "
-                    "the actors list. Name actors exactly as listed in actors."
-                )
+            named = []
+            for name in question.actors_involved:
+                actor = next((a for a in self.actors if a.answers_to(name)), None)
+                if actor is not None:
+                    named.append(actor.name)  # as the actors list writes it
+                elif article is None or not article.has_name(name):
+                    raise ValueError(
+                        f"Open question {question.question!r} involves {name!r}, who is not in "
+                        "the actors list. Name actors exactly as listed in actors."
+                    )
+                # else: named in the article but not listed as an actor: left out.
+            question.actors_involved = list(dict.fromkeys(named))
         return self

@@ -16,14 +16,22 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SEED = FIXTURES / "articles" / "trump-putin-call-2025-02-13.txt"
-RECORD_COMMAND = "python -m pytest --record-mode=once {nodeid}  (needs pip install -e '.[local,test]')"
+RECORD_COMMAND = (
+    "python -m pytest --record-mode=once {nodeid}  (needs pip install -e '.[local,test]')"
+)
 
 
 @pytest.fixture(scope="session")
 def vcr_config() -> dict:
     return {
         # Secrets never reach a recording.
-        "filter_headers": ["authorization", "api-key", "x-api-key", "openai-organization", "cookie"],
+        "filter_headers": [
+            "authorization",
+            "api-key",
+            "x-api-key",
+            "openai-organization",
+            "cookie",
+        ],
         "decode_compressed_response": True,
         # The exact request: a changed prompt or schema needs a new recording.
         "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],

@@ -12,7 +12,9 @@ SECRET = "sk-test-SECRET-0123456789abcdef"
 
 
 def run(*args: str, stdin: bytes = b"", env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))
+    }
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "summarize", *args],

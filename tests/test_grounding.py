@@ -45,4 +45,53 @@ def test_longest_passage_finds_the_verbatim_core():
     core, share = article.longest_passage("Hegseth called the plan an “illusionary goal”")
     assert core == "an \u201cillusionary goal"  # the article's characters, first to last word
     assert share == 3 / 7
-    assert article.longest_passage("nothing here matches") == ("", 0.0)
+    assert article.longest_passage("nothing matches xyz") == ("", 0.0)
+
+
+SEED_PASSAGE = (
+    "Trump took the world by surprise as he announced the call on his Truth Social network "
+    'earlier, saying they had "both agreed, we want to stop the millions of deaths taking place '
+    'in the War with Russia/Ukraine," using an unconfirmed figure for the toll in the conflict. '
+    "Zelensky said he had a "
+    '"meaningful" call with Trump.'
+)
+
+
+def test_quotation_keeps_the_quoted_words_of_a_reported_sentence():
+    # What local/qwen2.5-coder-1.5b wrote as a quote of Trump for the seed article.
+    written = (
+        "Trump announced the call on his Truth Social network earlier, saying they had 'both "
+        "agreed, we want to stop the millions of deaths taking place in the War with "
+        "Russia/Ukraine' using an unconfirmed figure for the toll in the conflict."
+    )
+    assert ArticleIndex(SEED_PASSAGE).quotation(written) == (
+        "both agreed, we want to stop the millions of deaths taking place in the War with "
+        "Russia/Ukraine"
+    )
+
+
+def test_quotation_accepts_a_whole_one_word_quotation_but_not_narrative():
+    article = ArticleIndex(SEED_PASSAGE)
+    assert article.quotation("“meaningful”") == "meaningful"
+    assert article.quotation("Trump took the world by surprise") is None
+
+
+def test_quotation_needs_enough_words_and_share():
+    article = ArticleIndex(SEED_PASSAGE)
+    assert article.quotation("we want to stop") == "we want to stop"
+    assert article.quotation("we want") is None  # too short a fragment
+    assert article.quotation("a very meaningful call indeed, he told reporters") is None
+
+
+def test_a_quotation_counts_only_near_the_speakers_name():
+    text = (
+        'Zelensky said he had a "meaningful" call.\n\n'
+        'Pentagon chief Pete Hegseth called it an "illusionary goal".\n\n'
+        'He added that membership was "not realistic" for now.'
+    )
+    article = ArticleIndex(text)
+    assert article.quotation("illusionary goal", speaker=["Pete Hegseth"]) == "illusionary goal"
+    assert article.quotation("illusionary goal", speaker=["Zelensky"]) is None
+    # "He added": the paragraph before names the speaker.
+    assert article.quotation("not realistic", speaker=["Hegseth"]) == "not realistic"
+    assert article.quotation("meaningful", speaker=["Volodymyr Zelensky"]) == "meaningful"

@@ -127,7 +127,11 @@ def test_transient_statuses_are_retried(status):
 
 @pytest.mark.parametrize(
     "error",
-    [httpx2.ConnectError("refused"), httpx2.ReadTimeout("slow"), httpx2.RemoteProtocolError("drop")],
+    [
+        httpx2.ConnectError("refused"),
+        httpx2.ReadTimeout("slow"),
+        httpx2.RemoteProtocolError("drop"),
+    ],
 )
 def test_transport_errors_are_retried(error):
     script = Script(error, ok())

@@ -55,7 +55,9 @@ def test_parts_are_joined_once_and_verified(fake_weights, tmp_path):
 
 
 def test_a_mismatching_file_is_refused_and_removed(fake_weights, monkeypatch):
-    monkeypatch.setitem(local.WEIGHTS, "fake", local.Weights(**{**vars(fake_weights), "sha256": "0" * 64}))
+    monkeypatch.setitem(
+        local.WEIGHTS, "fake", local.Weights(**{**vars(fake_weights), "sha256": "0" * 64})
+    )
     with pytest.raises(ConfigurationError, match="do not match the official file") as caught:
         local.ensure_weights("fake")
     assert "--force-reinstall" in str(caught.value)
@@ -121,7 +123,10 @@ def test_json_schema_requests_become_llama_cpp_grammar_requests():
         "model": "qwen2.5-coder-1.5b",
         "temperature": 0.0,
         "max_tokens": 100,
-        "response_format": {"type": "json_schema", "json_schema": {"name": "Brief", "schema": schema}},
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "Brief", "schema": schema},
+        },
     }
     kwargs = local._llama_request(body)
     assert kwargs["response_format"] == {"type": "json_object", "schema": schema}

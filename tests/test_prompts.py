@@ -4,7 +4,7 @@ import pytest
 
 from summarize.article import Article
 from summarize.errors import ConfigurationError
-from summarize.prompts import default_template_dir, render_messages
+from summarize.prompts import curl_quotes, default_template_dir, render_messages
 
 
 def test_renders_system_and_user_with_article_title_and_date():
@@ -46,7 +46,7 @@ def test_a_user_template_directory_is_used(tmp_path):
 
 def test_a_missing_template_is_a_clear_error(tmp_path):
     (tmp_path / "system.j2").write_text("Be brief.")
-    with pytest.raises(ConfigurationError, match="template user.j2 is missing"):
+    with pytest.raises(ConfigurationError, match=r"template user\.j2 is missing"):
         render_messages(Article(text="Body."), templates=tmp_path)
 
 
@@ -58,7 +58,7 @@ def test_a_missing_directory_is_a_clear_error(tmp_path):
 def test_a_broken_template_names_file_and_line(tmp_path):
     (tmp_path / "system.j2").write_text("ok\n{% if %}")
     (tmp_path / "user.j2").write_text("{{ text }}")
-    with pytest.raises(ConfigurationError, match="system.j2 line 2 is broken"):
+    with pytest.raises(ConfigurationError, match=r"system\.j2 line 2 is broken"):
         render_messages(Article(text="Body."), templates=tmp_path)
 
 
@@ -71,3 +71,10 @@ def test_an_unknown_variable_is_an_error_not_blank(tmp_path):
 
 def test_default_templates_exist():
     assert (default_template_dir() / "system.j2").is_file()
+
+
+def test_the_article_reaches_the_model_with_typographic_quotes():
+    # A small model copying a quotation into JSON would end its string at a straight quote.
+    _, user = render_messages(Article(text='Trump said it was "lengthy and highly productive".'))
+    assert "Trump said it was \u201clengthy and highly productive\u201d." in user["content"]
+    assert curl_quotes('a "b" c " d') == "a \u201cb\u201d c \u201d d"

@@ -1,0 +1,33 @@
+from rich.console import Console
+
+from summarize.render import to_json, to_markdown, to_rich
+from summarize.schema import Brief
+from tests.test_schema import brief_data
+
+
+def brief() -> Brief:
+    return Brief.model_validate(brief_data())
+
+
+def test_rich_view_shows_every_section():
+    console = Console(width=100, record=True, color_system=None)
+    console.print(to_rich(brief()))
+    text = console.export_text()
+    for expected in (
+        "Trump and Putin agree",
+        "Key points",
+        "work together very closely",
+        "Actors",
+        "The Kremlin",
+        "Open questions",
+        "Will Ukraine take part",
+    ):
+        assert expected in text
+
+
+def test_markdown_and_json():
+    markdown = to_markdown(brief())
+    assert markdown.startswith("# Trump and Putin agree to work together on Ukraine\n")
+    assert "  > work together very closely" in markdown
+    assert "| Trump | person | Called Putin |  |" in markdown
+    assert Brief.model_validate_json(to_json(brief())) == brief()
