@@ -34,8 +34,8 @@ def one_run(model: str) -> dict:
 
     from summarize import Article, summarize
     from summarize.errors import SummarizeError
-    from summarize.local import LocalModel
     from summarize.llm import parse_model_spec
+    from summarize.local import LocalModel
 
     spec = parse_model_spec(model)
     started = time.perf_counter()
@@ -90,8 +90,15 @@ def main() -> None:
             rows.append(row)
             print(f"{model} run {run + 1}: {row}", file=sys.stderr)
 
-    fields = ["total_s", "load_s", "prompt_s", "generation_s", "prompt_tokens",
-              "completion_tokens", "peak_rss_mib"]
+    fields = [
+        "total_s",
+        "load_s",
+        "prompt_s",
+        "generation_s",
+        "prompt_tokens",
+        "completion_tokens",
+        "peak_rss_mib",
+    ]
     print(f"\nmedians of {args.runs} run(s), {os.cpu_count()} cores\n")
     print("| model | outcomes | " + " | ".join(fields) + " | gen tok/s | prompt tok/s |")
     print("|---" * (len(fields) + 4) + "|")
@@ -102,7 +109,11 @@ def main() -> None:
         gen_rate = med["completion_tokens"] / med["generation_s"] if med["generation_s"] else 0
         prompt_rate = med["prompt_tokens"] / med["prompt_s"] if med["prompt_s"] else 0
         cells = [f"{med[f]:g}" for f in fields]
-        print(f"| {model} | {outcomes} | " + " | ".join(cells) + f" | {gen_rate:.1f} | {prompt_rate:.0f} |")
+        print(
+            f"| {model} | {outcomes} | "
+            + " | ".join(cells)
+            + f" | {gen_rate:.1f} | {prompt_rate:.0f} |"
+        )
 
 
 if __name__ == "__main__":
