@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-tokens", type=int, default=2048, help="output token limit (default 2048)"
     )
     parser.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds to wait for one answer (default 600)"
+    )
+    parser.add_argument(
         "-u", "--usage", action="store_true", help="print tokens, attempts and time to stderr"
     )
     parser.add_argument(
@@ -148,6 +151,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
         language=args.language,
         max_reasks=args.max_reasks,
         max_tokens=args.max_tokens,
+        timeout=args.timeout,
         retry=RetryPolicy(max_attempts=args.max_attempts, max_seconds=args.max_seconds),
     )
     with _progress(err):

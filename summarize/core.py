@@ -38,7 +38,9 @@ class Settings:
     summary_sentences: str = "2 to 4"
     max_reasks: int = 2  # re-asks after a brief fails validation
     retry: RetryPolicy = field(default_factory=RetryPolicy)  # transport faults
+    timeout: float = 600.0  # seconds to wait for one answer (a small model writes for minutes)
     temperature: float = 0.0
+    reask_temperature: float = 0.7  # re-asks sample, or a model repeats its rejected brief
     max_tokens: int = 2048
 
 
@@ -105,7 +107,9 @@ class _Call:
             self.spec,
             api_key=settings.api_key,
             policy=settings.retry,
+            timeout=settings.timeout,
             model_path=settings.model_path,
+            reask_temperature=settings.reask_temperature,
             is_async=is_async,
         )
         self.attempts = 0

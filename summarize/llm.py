@@ -224,6 +224,37 @@ class AsyncRetryingTransport(httpx2.AsyncBaseTransport):
 _INSTRUCTOR_MODES = {"tools": "TOOLS", "json_schema": "JSON_SCHEMA", "json": "JSON"}
 
 
+def _is_reask(kwargs: dict[str, Any]) -> bool:
+    # instructor re-asks by appending the rejected answer as an assistant turn.
+    return any(m.get("role") == "assistant" for m in kwargs.get("messages", []))
+
+
+def _sample_reasks(client: Any, temperature: float) -> None:
+    """Make re-asks sample at ``temperature`` or more: at temperature 0 a model writes
+    the brief it was told to fix again, word for word."""
+    create = client.chat.completions.create
+
+    def hotter(kwargs: dict[str, Any]) -> dict[str, Any]:
+        if _is_reask(kwargs):
+            kwargs["temperature"] = max(kwargs.get("temperature") or 0.0, temperature)
+        return kwargs
+
+    if isinstance(client, _openai_async_client()):
+
+        async def acreate(*args: Any, **kwargs: Any) -> Any:
+            return await create(*args, **hotter(kwargs))
+
+        client.chat.completions.create = acreate
+    else:
+        client.chat.completions.create = lambda *args, **kwargs: create(*args, **hotter(kwargs))
+
+
+def _openai_async_client() -> type:
+    import openai
+
+    return openai.AsyncOpenAI
+
+
 def build_client(
     spec: ModelSpec,
     *,
@@ -231,6 +262,7 @@ def build_client(
     policy: RetryPolicy = RetryPolicy(),
     timeout: float = 600.0,
     model_path: str | None = None,
+    reask_temperature: float = 0.0,
     is_async: bool = False,
 ) -> instructor.Instructor | instructor.AsyncInstructor:
     """An instructor client for ``spec``: the same openai client whatever the backend."""
@@ -254,4 +286,6 @@ def build_client(
     else:
         http = httpx2.Client(transport=RetryingTransport(inner, policy), timeout=timeout)
         client = openai.OpenAI(api_key=key, base_url=spec.base_url, max_retries=0, http_client=http)
+    if reask_temperature:
+        _sample_reasks(client, reask_temperature)
     return instructor.from_openai(client, mode=mode)

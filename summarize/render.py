@@ -43,8 +43,9 @@ def to_rich(brief: Brief) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
+    # The headline goes inside the panel: a panel title is cut to one line.
     parts: list[RenderableType] = [
-        Panel(Text(brief.summary), title=Text(brief.headline, style="bold"), title_align="left")
+        Panel(Group(Text(brief.headline, style="bold"), Text(""), Text(brief.summary)))
     ]
 
     points = Text()

@@ -201,7 +201,11 @@ class Brief(_Strict):
         description="2-4 neutral sentences; the first stands alone as a one-sentence lead "
         "(who did what, where, when).",
     )
-    key_points: list[KeyPoint] = Field(min_length=MIN_KEY_POINTS, max_length=MAX_KEY_POINTS)
+    # The schema asks for MIN_KEY_POINTS; a brief keeps fewer when the model repeated
+    # itself (see below), so that a returned brief always validates again.
+    key_points: list[KeyPoint] = Field(
+        min_length=1, max_length=MAX_KEY_POINTS, json_schema_extra={"minItems": MIN_KEY_POINTS}
+    )
     actors: list[Actor] = Field(min_length=MIN_ACTORS, max_length=MAX_ACTORS)
     # Required, so that grammar-constrained decoding always writes it.
     open_questions: list[OpenQuestion] = Field(min_length=1, max_length=MAX_QUESTIONS)
@@ -213,6 +217,15 @@ class Brief(_Strict):
         if "\n" in headline or words > MAX_HEADLINE_WORDS:
             raise ValueError(f"The headline has {words} words; write one line of at most 15 words.")
         return headline
+
+    @field_validator("key_points")
+    @classmethod
+    def _key_points_are_distinct(cls, key_points: list[KeyPoint]) -> list[KeyPoint]:
+        # A point written twice says nothing new: keep the first.
+        seen: dict[str, KeyPoint] = {}
+        for point in key_points:
+            seen.setdefault(name_key(point.point), point)
+        return list(seen.values())
 
     @field_validator("actors")
     @classmethod

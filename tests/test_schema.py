@@ -179,6 +179,24 @@ def test_part_of_a_word_is_not_a_name():
     assert "involves 'Trum'" in errors_of(data)
 
 
+def test_a_key_point_written_twice_is_kept_once():
+    data = brief_data()
+    data["key_points"].append(copy.deepcopy(data["key_points"][0]))
+    assert len(validate(data).key_points) == 3
+
+
+def test_a_brief_with_repeated_points_still_validates_again():
+    data = brief_data()
+    data["key_points"][2] = copy.deepcopy(data["key_points"][0])
+    brief = validate(data)
+    assert len(brief.key_points) == 2
+    assert validate(brief.model_dump()) == brief  # what we return, we can load
+
+
+def test_the_schema_asks_for_at_least_three_key_points():
+    assert Brief.model_json_schema()["properties"]["key_points"]["minItems"] == 3
+
+
 def test_no_duplicate_actors():
     data = brief_data()
     data["actors"].append(dict(data["actors"][0], name="TRUMP"))

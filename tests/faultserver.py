@@ -1,0 +1,107 @@
+"""A scriptable OpenAI-compatible chat-completions server on 127.0.0.1, for fault tests.
+
+Each request takes the next step of the script: a reply (status, headers, JSON
+body), a stall (answer late, to cause a read timeout), or a drop (close the
+connection mid-response). Every request received is logged with its headers
+and JSON body, so a test can check what the client sent back.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering
+
+
+@dataclass
+class Drop:
+    """Send the headers and part of the body, then close the connection."""
+
+    body: Any = None
+
+
+def completion(content: str | None, finish_reason: str = "stop", **message: Any) -> dict:
+    """An OpenAI chat completion carrying ``content``."""
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "test-model",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, **message},
+                "finish_reason": finish_reason,
+            }
+        ],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+    }
+
+
+class FaultServer:
+    def __init__(self) -> None:
+        self.script: list[Reply | Drop] = []
+        self.requests: list[dict[str, Any]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                body = json.loads(self.rfile.read(length) or b"null")
+                server.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "json": body}
+                )
+                step = server.script.pop(0) if server.script else Reply(500, {"error": "no step"})
+                if isinstance(step, Drop):
+                    payload = json.dumps(step.body).encode()
+                    self.send_response(200)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload[: len(payload) // 3])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                time.sleep(step.delay)
+                payload = json.dumps(step.body).encode()
+                try:
+                    self.send_response(step.status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(payload)))
+                    for name, value in step.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a read timeout test)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def __enter__(self) -> FaultServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

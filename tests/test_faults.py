@@ -1,0 +1,261 @@
+"""Faults against a real loopback server (tests/faultserver.py): bounded retries, clear
+errors, re-asks that carry the validation error, and no leaked key.
+
+The successful answer is the embedded model's recorded brief of the seed article
+(fixtures/recordings/seed_brief.yaml). The faulty answers are SYNTHETIC: written
+here by hand for faults no model produces on demand.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from summarize import Article, GroundingError, ModelError, Settings, summarize
+from summarize.llm import RetryPolicy
+from tests.conftest import FIXTURES, SEED
+from tests.faultserver import Drop, FaultServer, Reply, completion
+
+SECRET = "sk-test-FAULTS-0123456789abcdefghij"
+FAST = RetryPolicy(max_attempts=3, max_seconds=20, initial_wait=0.05, max_wait=0.1)
+
+
+def recorded_answer() -> str:
+    """The content of the embedded model's last (accepted) answer for the seed article."""
+    cassette = yaml.safe_load((FIXTURES / "recordings" / "seed_brief.yaml").read_text())
+    body = json.loads(cassette["interactions"][-1]["response"]["body"]["string"])
+    return body["choices"][0]["message"]["content"]
+
+
+GOOD = completion(recorded_answer())
+
+
+@pytest.fixture
+def server():
+    with FaultServer() as running:
+        yield running
+
+
+@pytest.fixture
+def article() -> Article:
+    return Article.from_text(SEED.read_text(encoding="utf-8"))
+
+
+def run(server: FaultServer, article: Article, **options):
+    settings = Settings(
+        model="test-model", base_url=server.url, api_key=SECRET, retry=FAST, max_reasks=1
+    )
+    return summarize(article, settings, **options)
+
+
+# Transport faults ----------------------------------------------------------------
+
+
+def test_429_with_retry_after_seconds_waits_as_told(server, article):
+    server.script = [
+        Reply(429, {"error": {"message": "slow down"}}, {"Retry-After": "1"}),
+        Reply(200, GOOD),
+    ]
+    started = time.monotonic()
+    result = run(server, article)
+    assert time.monotonic() - started >= 1.0
+    assert len(server.requests) == 2
+    assert "Trump" in " ".join(a.name for a in result.brief.actors)
+
+
+def test_429_with_retry_after_date_waits_as_told(server, article):
+    when = email.utils.formatdate(time.time() + 2, usegmt=True)
+    server.script = [
+        Reply(429, {"error": {"message": "slow down"}}, {"Retry-After": when}),
+        Reply(200, GOOD),
+    ]
+    started = time.monotonic()
+    run(server, article)
+    assert time.monotonic() - started >= 0.9  # an HTTP date has whole seconds
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503])
+def test_transient_statuses_are_retried(server, article, status):
+    server.script = [Reply(status, {"error": {"message": "busy"}}), Reply(200, GOOD)]
+    assert run(server, article).brief.headline
+    assert len(server.requests) == 2
+
+
+def test_a_connection_dropped_mid_response_is_retried(server, article):
+    server.script = [Drop(GOOD), Reply(200, GOOD)]
+    assert run(server, article).brief.headline
+    assert len(server.requests) == 2
+
+
+def test_a_read_timeout_is_retried(server, article):
+    server.script = [Reply(200, GOOD, delay=2.0), Reply(200, GOOD)]
+    assert run(server, article, timeout=0.5).brief.headline
+    assert len(server.requests) == 2
+
+
+def test_retries_are_bounded_and_do_not_stack_with_the_clients_own(server, article):
+    server.script = [Reply(503, {"error": {"message": "down"}}) for _ in range(10)]
+    with pytest.raises(ModelError) as caught:
+        run(server, article)
+    assert len(server.requests) == FAST.max_attempts  # ours only: openai's retries are off
+    message = str(caught.value)
+    assert "HTTP 503" in message and server.url in message
+    assert SECRET not in message
+
+
+def test_total_retry_time_is_bounded(server, article):
+    policy = RetryPolicy(max_attempts=10, max_seconds=1.0)
+    server.script = [
+        Reply(429, {"error": {"message": "x"}}, {"Retry-After": "30"}) for _ in range(10)
+    ]
+    started = time.monotonic()
+    with pytest.raises(ModelError, match="rate limiting"):
+        run(server, article, retry=policy)
+    assert time.monotonic() - started < 5
+
+
+def test_connection_refused_names_the_endpoint_not_the_key(article):
+    with FaultServer() as server:
+        url = server.url
+    # The server is closed: nothing listens on that port any more.
+    settings = Settings(model="m", base_url=url, api_key=SECRET, retry=FAST)
+    with pytest.raises(ModelError) as caught:
+        summarize(article, settings)
+    message = str(caught.value)
+    assert f"cannot reach compatible/m at {url}" in message
+    assert SECRET not in message
+
+
+def test_a_rejected_key_is_a_configuration_error_without_the_key(server, article):
+    # Synthetic: OpenAI's 401 body echoes part of the key.
+    body = {"error": {"message": f"Incorrect API key provided: {SECRET[:8]}***{SECRET[-4:]}"}}
+    server.script = [Reply(401, body)]
+    with pytest.raises(Exception) as caught:
+        run(server, article)
+    assert type(caught.value).__name__ == "ConfigurationError"
+    assert "refused the API key" in str(caught.value)
+    assert SECRET[:8] not in str(caught.value)
+
+
+# Content faults (synthetic answers) ---------------------------------------------
+
+
+def last_user_message(request: dict) -> str:
+    return request["json"]["messages"][-1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("bad", "error_text"),
+    [
+        (completion('{"headline": "Trump and Putin'), "EOF while parsing"),
+        (completion('{"title": "not a brief"}'), "Field required"),
+        (completion(None, refusal="I can't help with that."), ""),
+    ],
+    ids=["invalid-json", "wrong-shape", "refusal"],
+)
+def test_bad_answers_are_re_asked_with_the_error(server, article, bad, error_text):
+    server.script = [Reply(200, bad), Reply(200, GOOD)]
+    result = run(server, article)
+    assert result.attempts == 2
+    assert len(server.requests) == 2
+    assert error_text in last_user_message(server.requests[1])
+
+
+def test_an_ungrounded_quote_is_re_asked_then_refused(server, article):
+    brief = json.loads(recorded_answer())
+    brief["key_points"][0]["evidence"] = ["Putin promised to withdraw every soldier by Easter"]
+    bad = completion(json.dumps(brief))
+    server.script = [Reply(200, bad), Reply(200, bad)]
+    with pytest.raises(GroundingError) as caught:
+        run(server, article)
+    assert len(server.requests) == 2
+    assert "withdraw every soldier" in last_user_message(server.requests[1])
+    assert "not found word for word" in str(caught.value)
+
+
+def test_an_actor_the_article_never_names_is_re_asked(server, article):
+    brief = json.loads(recorded_answer())
+    brief["actors"][0]["name"] = "Emmanuel Macron"
+    server.script = [Reply(200, completion(json.dumps(brief))), Reply(200, GOOD)]
+    assert run(server, article).attempts == 2
+    assert "'Emmanuel Macron' is not named in the article" in last_user_message(server.requests[1])
+
+
+def test_re_asks_sample_instead_of_repeating(server, article):
+    server.script = [Reply(200, completion("{")), Reply(200, GOOD)]
+    run(server, article)
+    temperatures = [r["json"].get("temperature") for r in server.requests]
+    assert temperatures == [0.0, 0.7]
+
+
+def test_output_cut_at_the_token_limit_is_a_clear_error(server, article):
+    server.script = [Reply(200, completion('{"headline": "Tru', finish_reason="length"))]
+    with pytest.raises(ModelError, match="output limit.*--max-tokens"):
+        run(server, article)
+
+
+def test_no_choices_is_a_model_error(server, article):
+    empty = completion("x")
+    empty["choices"] = []
+    server.script = [Reply(200, empty), Reply(200, empty)]
+    with pytest.raises(ModelError):
+        run(server, article)
+
+
+# The command line ------------------------------------------------------------------
+
+
+def cli(server: FaultServer, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "summarize",
+            str(SEED),
+            "--base-url",
+            server.url,
+            "-m",
+            "m",
+            "--max-attempts",
+            "2",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"OPENAI_API_KEY": SECRET, "PATH": "", "NO_COLOR": "1"},
+    )
+
+
+def test_cli_reports_a_server_fault_in_one_line_without_the_key(server):
+    server.script = [Reply(500, {"error": {"message": "boom"}}) for _ in range(2)]
+    result = cli(server, "-v")
+    assert result.returncode == 4
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("summarize: error: ")
+    assert SECRET not in result.stderr + result.stdout
+
+
+def test_cli_reports_a_failed_grounding_with_exit_code_5(server):
+    brief = json.loads(recorded_answer())
+    brief["key_points"][0]["evidence"] = ["words the article never had in it at all"]
+    bad = completion(json.dumps(brief))
+    server.script = [Reply(200, bad) for _ in range(3)]
+    result = cli(server)
+    assert result.returncode == 5
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "failed validation after 3 attempts" in result.stderr
+
+
+def test_cli_succeeds_after_a_transient_fault(server):
+    server.script = [Reply(503, {"error": {"message": "busy"}}), Reply(200, GOOD)]
+    result = cli(server, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["headline"]
