@@ -197,7 +197,7 @@ def test_re_asks_sample_instead_of_repeating(server, article):
 
 def test_output_cut_at_the_token_limit_is_a_clear_error(server, article):
     server.script = [Reply(200, completion('{"headline": "Tru', finish_reason="length"))]
-    with pytest.raises(ModelError, match="output limit.*--max-tokens"):
+    with pytest.raises(ModelError, match=r"output limit.*--max-tokens"):
         run(server, article)
 
 
