@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-tokens", type=int, default=2048, help="output token limit (default 2048)"
     )
     parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="after the last re-ask, print the brief with what failed its checks left out "
+        "(listed on stderr) instead of failing",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for one answer (default 600)"
     )
     parser.add_argument(
@@ -152,6 +158,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
         max_reasks=args.max_reasks,
         max_tokens=args.max_tokens,
         timeout=args.timeout,
+        lenient=args.lenient,
         retry=RetryPolicy(max_attempts=args.max_attempts, max_seconds=args.max_seconds),
     )
     with _progress(err):
@@ -163,6 +170,8 @@ def _run(args: argparse.Namespace, err: Console) -> int:
         sys.stdout.write(to_markdown(result.brief))
     else:
         Console().print(to_rich(result.brief))
+    for item in result.dropped:
+        err.print(f"summarize: left out: {item}", markup=False, highlight=False, soft_wrap=True)
     if args.usage:
         usage = result.usage
         err.print(

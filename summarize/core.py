@@ -37,6 +37,7 @@ class Settings:
     language: str | None = None  # language of the brief; the article's own by default
     summary_sentences: str = "2 to 4"
     max_reasks: int = 2  # re-asks after a brief fails validation
+    lenient: bool = False  # after the last re-ask, leave out what failed (and say so)
     retry: RetryPolicy = field(default_factory=RetryPolicy)  # transport faults
     timeout: float = 600.0  # seconds to wait for one answer (a small model writes for minutes)
     temperature: float = 0.0
@@ -60,6 +61,7 @@ class BriefResult(BaseModel):
     usage: Usage
     attempts: int
     seconds: float
+    dropped: list[str] = []  # lenient mode only: what was left out, and why
 
 
 _SECRET = re.compile(r"\b(sk-[A-Za-z0-9_\-*]{6,}|Bearer\s+\S+)")
@@ -134,18 +136,40 @@ class _Call:
     def _count(self, *args: Any, **kwargs: Any) -> None:
         self.attempts += 1
 
-    def result(self, brief: Brief) -> BriefResult:
+    def result(
+        self, brief: Brief, usage: Any = None, dropped: list[str] | None = None
+    ) -> BriefResult:
         return BriefResult(
             brief=brief,
             model=self.spec.label,
-            usage=_usage(getattr(brief, "_total_usage", None)),
+            usage=_usage(usage or getattr(brief, "_total_usage", None)),
             attempts=self.attempts,
             seconds=round(time.perf_counter() - self.started, 3),
+            dropped=dropped or [],
         )
 
-    def error(self, exc: Exception) -> SummarizeError:
-        """Map what the client raised onto the ``summarize`` exception tree."""
-        return _map_error(exc, self.spec, self.settings.api_key, self.attempts)
+    def failed(self, exc: Exception) -> BriefResult:
+        """Raise what the client raised as a ``summarize`` error, or, in lenient mode,
+        return the last brief with what failed its checks left out."""
+        error = _map_error(exc, self.spec, self.settings.api_key, self.attempts)
+        failed = getattr(exc, "failed_attempts", None)
+        if not (self.settings.lenient and isinstance(error, GroundingError) and failed):
+            raise error from None
+        dropped: list[str] = []
+        context = {**self.kwargs["context"], "dropped": dropped}
+        try:
+            brief = Brief.model_validate_json(_answer_text(failed[-1].completion), context=context)
+        except ValueError:
+            raise error from None
+        return self.result(brief, usage=getattr(exc, "total_usage", None), dropped=dropped)
+
+
+def _answer_text(completion: Any) -> str:
+    """The JSON a chat completion carries: a tool call's arguments, or the message."""
+    message = completion.choices[0].message
+    if message.tool_calls:
+        return message.tool_calls[0].function.arguments
+    return message.content or ""
 
 
 def summarize(
@@ -161,7 +185,7 @@ def summarize(
     try:
         brief = call.client.create(**call.kwargs)
     except Exception as exc:
-        raise call.error(exc) from None
+        return call.failed(exc)
     return call.result(brief)
 
 
@@ -173,7 +197,7 @@ async def asummarize(
     try:
         brief = await call.client.create(**call.kwargs)
     except Exception as exc:
-        raise call.error(exc) from None
+        return call.failed(exc)
     return call.result(brief)
 
 

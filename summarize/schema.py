@@ -9,9 +9,17 @@ fix: instructor sends it back as the re-ask.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from summarize.grounding import MIN_VERBATIM_SHARE, ArticleIndex, name_key
 
@@ -45,7 +53,14 @@ def _article(info: ValidationInfo) -> ArticleIndex | None:
     return article
 
 
-def _ground_evidence(evidence: list[str], article: ArticleIndex | None) -> list[str]:
+def _dropped(info: ValidationInfo) -> list[str] | None:
+    """In lenient mode, the list that records what was left out; else None."""
+    return (info.context or {}).get("dropped")
+
+
+def _ground_evidence(
+    evidence: list[str], article: ArticleIndex | None, dropped: list[str] | None = None
+) -> list[str]:
     """The article's own text for each piece of evidence; one not in the article is an error.
 
     Evidence that strays from the article at its edges is cut to the verbatim
@@ -64,7 +79,9 @@ def _ground_evidence(evidence: list[str], article: ArticleIndex | None) -> list[
             missing.append(quote)
         else:
             grounded.append(passage)
-    if missing:
+    if missing and dropped is not None and grounded:
+        dropped.extend(f"evidence not in the article: {quote!r}" for quote in missing)
+    elif missing:
         listed = "; ".join(repr(quote) for quote in missing)
         raise ValueError(
             f"Evidence not found word for word in the article: {listed}. "
@@ -73,7 +90,9 @@ def _ground_evidence(evidence: list[str], article: ArticleIndex | None) -> list[
     return grounded
 
 
-def _ground_quotes(actor: Actor, quotes: list[str], article: ArticleIndex | None) -> list[str]:
+def _ground_quotes(
+    actor: Actor, quotes: list[str], article: ArticleIndex | None, dropped: list[str] | None = None
+) -> list[str]:
     """The article's text for each quote of ``actor``: words inside its quotation marks,
     in a paragraph that names the actor (or right after one).
 
@@ -90,7 +109,9 @@ def _ground_quotes(actor: Actor, quotes: list[str], article: ArticleIndex | None
             grounded.append(quotation)
         elif article.longest_passage(quote)[1] < MIN_VERBATIM_SHARE:
             invented.append(quote)
-    if invented:
+    if invented and dropped is not None:
+        dropped.extend(f"quote of {actor.name} not in the article: {q!r}" for q in invented)
+    elif invented:
         listed = "; ".join(repr(quote) for quote in invented)
         raise ValueError(
             f"Quotes of {actor.name!r} are not in the article: {listed}. Copy only words the "
@@ -116,7 +137,7 @@ class KeyPoint(_Strict):
     @field_validator("evidence")
     @classmethod
     def _evidence_is_verbatim(cls, evidence: list[str], info: ValidationInfo) -> list[str]:
-        return _ground_evidence(evidence, _article(info))
+        return _ground_evidence(evidence, _article(info), _dropped(info))
 
 
 ActorKind = Literal["person", "organization", "country", "group", "other"]
@@ -157,7 +178,7 @@ class Actor(_Strict):
                 f"Actor {self.name!r} is not named in the article. Use the name as the "
                 "article writes it, or leave the actor out."
             )
-        self.quotes = _ground_quotes(self, self.quotes, article)
+        self.quotes = _ground_quotes(self, self.quotes, article, _dropped(info))
         return self
 
     def answers_to(self, name: str) -> bool:
@@ -210,6 +231,31 @@ class Brief(_Strict):
     # Required, so that grammar-constrained decoding always writes it.
     open_questions: list[OpenQuestion] = Field(min_length=1, max_length=MAX_QUESTIONS)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _leave_out_ungrounded_items(cls, data: Any, info: ValidationInfo) -> Any:
+        """Lenient mode only: key points and actors that fail their checks are left out
+        (and recorded), rather than failing the brief."""
+        dropped = _dropped(info)
+        if dropped is None or not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for field, model, label in (
+            ("key_points", KeyPoint, "point"),
+            ("actors", Actor, "name"),
+        ):
+            kept = []
+            for item in data.get(field) or []:
+                try:
+                    model.model_validate(item, context={**(info.context or {}), "dropped": []})
+                    kept.append(item)
+                except ValidationError as error:
+                    what = item.get(label) if isinstance(item, dict) else item
+                    reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+                    dropped.append(f"{field[:-1].replace('_', ' ')} {what!r}: {reason}")
+            data[field] = kept
+        return data
+
     @field_validator("headline")
     @classmethod
     def _headline_is_short(cls, headline: str) -> str:
@@ -247,6 +293,8 @@ class Brief(_Strict):
                 actor = next((a for a in self.actors if a.answers_to(name)), None)
                 if actor is not None:
                     named.append(actor.name)  # as the actors list writes it
+                elif _dropped(info) is not None:
+                    _dropped(info).append(f"{name!r} in an open question: not a listed actor")
                 elif article is None or not article.has_name(name):
                     raise ValueError(
                         f"Open question {question.question!r} involves {name!r}, who is not in "

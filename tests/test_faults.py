@@ -259,3 +259,41 @@ def test_cli_succeeds_after_a_transient_fault(server):
     result = cli(server, "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["headline"]
+
+
+# Lenient mode (opt-in) -------------------------------------------------------------
+
+
+def test_lenient_mode_leaves_out_what_failed_and_says_so(server, article):
+    brief = json.loads(recorded_answer())
+    invented = "Putin promised to withdraw every soldier by Easter"
+    brief["key_points"][0]["evidence"].append(invented)
+    brief["actors"].append({"name": "Emmanuel Macron", "kind": "person", "role": "mediator"})
+    bad = completion(json.dumps(brief))
+    server.script = [Reply(200, bad), Reply(200, bad)]
+    result = run(server, article, lenient=True)
+    assert invented not in [q for p in result.brief.key_points for q in p.evidence]
+    assert "Emmanuel Macron" not in [a.name for a in result.brief.actors]
+    assert any(invented in item for item in result.dropped)
+    assert any("Emmanuel Macron" in item for item in result.dropped)
+    assert result.usage.total_tokens == 300  # both attempts counted
+
+
+def test_lenient_mode_is_not_the_default(server, article):
+    brief = json.loads(recorded_answer())
+    brief["actors"].append({"name": "Emmanuel Macron", "kind": "person", "role": "mediator"})
+    bad = completion(json.dumps(brief))
+    server.script = [Reply(200, bad), Reply(200, bad)]
+    with pytest.raises(GroundingError):
+        run(server, article)
+
+
+def test_cli_lenient_lists_what_was_left_out(server):
+    brief = json.loads(recorded_answer())
+    brief["actors"].append({"name": "Emmanuel Macron", "kind": "person", "role": "mediator"})
+    bad = completion(json.dumps(brief))
+    server.script = [Reply(200, bad) for _ in range(3)]
+    result = cli(server, "--lenient", "--json")
+    assert result.returncode == 0, result.stderr
+    assert "summarize: left out: actor 'Emmanuel Macron'" in result.stderr
+    assert "Emmanuel Macron" not in result.stdout
