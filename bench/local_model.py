@@ -2,7 +2,8 @@
 
 Each run is a fresh process (as a user's `summarize article.txt` is), with the
 weights already joined and verified. It reports wall time split into model
-load, prompt processing and generation (llama.cpp's own counters, summed over
+load, prompt processing and generation, the time until the live view shows
+the first field (the headline) (llama.cpp's own counters, summed over
 every attempt), tokens in and out, attempts, and peak resident memory.
 
     python bench/local_model.py --runs 3
@@ -36,6 +37,7 @@ def one_run(model: str) -> dict:
     from summarize.errors import SummarizeError
     from summarize.llm import parse_model_spec
     from summarize.local import LocalModel
+    from summarize.render import draft
 
     spec = parse_model_spec(model)
     started = time.perf_counter()
@@ -43,9 +45,16 @@ def one_run(model: str) -> dict:
     load = time.perf_counter() - started
     llama_cpp.llama_perf_context_reset(llama.ctx)
     article = Article.from_text(SEED.read_text(encoding="utf-8"))
+    first_field: list[float] = []
+
+    def on_text(text: str) -> None:
+        # The live view shows the headline as soon as its first words parse.
+        if not first_field and draft(text).get("headline"):
+            first_field.append(time.perf_counter() - started)
+
     started = time.perf_counter()
     try:
-        result = summarize(article, model=model)
+        result = summarize(article, model=model, on_text=on_text)
         outcome, attempts = "ok", result.attempts
     except SummarizeError as error:
         outcome, attempts = f"{type(error).__name__}", None
@@ -58,6 +67,7 @@ def one_run(model: str) -> dict:
         "load_s": round(load, 2),
         "brief_s": round(wall, 2),
         "total_s": round(load + wall, 2),
+        "first_field_s": round(first_field[0], 2) if first_field else None,
         "prompt_tokens": perf.n_p_eval,
         "prompt_s": round(perf.t_p_eval_ms / 1000, 2),
         "completion_tokens": perf.n_eval,
@@ -92,6 +102,7 @@ def main() -> None:
 
     fields = [
         "total_s",
+        "first_field_s",
         "load_s",
         "prompt_s",
         "generation_s",
@@ -104,7 +115,10 @@ def main() -> None:
     print("|---" * (len(fields) + 4) + "|")
     for model in args.models:
         mine = [r for r in rows if r["model"] == model]
-        med = {f: statistics.median(r[f] for r in mine) for f in fields}
+        med = {
+            f: statistics.median([r[f] for r in mine if r[f] is not None] or [float("nan")])
+            for f in fields
+        }
         outcomes = ", ".join(f"{r['outcome']}/{r['attempts']}" for r in mine)
         gen_rate = med["completion_tokens"] / med["generation_s"] if med["generation_s"] else 0
         prompt_rate = med["prompt_tokens"] / med["prompt_s"] if med["prompt_s"] else 0

@@ -161,15 +161,20 @@ def _run(args: argparse.Namespace, err: Console) -> int:
         lenient=args.lenient,
         retry=RetryPolicy(max_attempts=args.max_attempts, max_seconds=args.max_seconds),
     )
-    with _progress(err):
-        result = summarize(article, settings)
+    out = Console()
+    if args.json or args.markdown or not out.is_terminal:
+        with _progress(err):
+            result = summarize(article, settings)
+    else:
+        with _LiveDraft(out) as live:
+            result = summarize(article, settings, on_text=live.update)
 
     if args.json:
         sys.stdout.write(to_json(result.brief) + "\n")
     elif args.markdown:
         sys.stdout.write(to_markdown(result.brief))
     else:
-        Console().print(to_rich(result.brief))
+        out.print(to_rich(result.brief))
     for item in result.dropped:
         err.print(f"summarize: left out: {item}", markup=False, highlight=False, soft_wrap=True)
     if args.usage:
@@ -185,12 +190,51 @@ def _run(args: argparse.Namespace, err: Console) -> int:
 class _StatusHandler(logging.Handler):
     """Shows the library's progress messages in a spinner line."""
 
-    def __init__(self, status: Status) -> None:
+    def __init__(self, status: Status | _LiveDraft) -> None:
         super().__init__(logging.INFO)
         self.status = status
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.status.update(record.getMessage() + "…")
+        message = record.getMessage() + "…"
+        if isinstance(self.status, _LiveDraft):
+            self.status.status.plain = message
+        else:
+            self.status.update(message)
+
+
+class _LiveDraft:
+    """At a terminal: the brief as the model writes it, with progress above it; it gives
+    way to the checked brief when that is ready."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.live import Live
+        from rich.text import Text
+
+        self.status = Text("Summarising…", style="dim")
+        self.live = Live(self.status, console=console, transient=True, refresh_per_second=8)
+        self.handler = _StatusHandler(self)
+
+    def update(self, text: str) -> None:
+        from rich.console import Group
+
+        from summarize.render import draft, to_rich_draft
+
+        self.live.update(Group(self.status, to_rich_draft(draft(text))))
+
+    def __enter__(self) -> _LiveDraft:
+        self.live.__enter__()
+        _attach(self.handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("summarize").removeHandler(self.handler)
+        self.live.__exit__(*exc)
+
+
+def _attach(handler: logging.Handler) -> None:
+    logger = logging.getLogger("summarize")
+    logger.addHandler(handler)
+    logger.setLevel(min(logger.level or logging.INFO, logging.INFO))
 
 
 class _progress:
@@ -206,9 +250,7 @@ class _progress:
         self.status = self.console.status("Summarising…")
         self.status.__enter__()
         self.handler = _StatusHandler(self.status)
-        logger = logging.getLogger("summarize")
-        logger.addHandler(self.handler)
-        logger.setLevel(min(logger.level or logging.INFO, logging.INFO))
+        _attach(self.handler)
 
     def __exit__(self, *exc: object) -> None:
         if self.handler is not None:

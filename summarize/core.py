@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,13 @@ def _usage(total: Any) -> Usage:
 class _Call:
     """What one summarize call needs: the model spec, client, messages and counters."""
 
-    def __init__(self, article: Article | str, settings: Settings, is_async: bool) -> None:
+    def __init__(
+        self,
+        article: Article | str,
+        settings: Settings,
+        is_async: bool,
+        on_text: Callable[[str], None] | None = None,
+    ) -> None:
         self.article = _article(article)
         self.settings = settings
         self.spec: ModelSpec = parse_model_spec(
@@ -112,6 +119,7 @@ class _Call:
             timeout=settings.timeout,
             model_path=settings.model_path,
             reask_temperature=settings.reask_temperature,
+            on_text=on_text,
             is_async=is_async,
         )
         self.attempts = 0
@@ -173,15 +181,21 @@ def _answer_text(completion: Any) -> str:
 
 
 def summarize(
-    article: Article | str, settings: Settings | None = None, **options: Any
+    article: Article | str,
+    settings: Settings | None = None,
+    *,
+    on_text: Callable[[str], None] | None = None,
+    **options: Any,
 ) -> BriefResult:
     """Summarise ``article`` into a validated ``Brief``.
 
     ``options`` override fields of ``settings`` (see ``Settings``), e.g.
-    ``summarize(text, model="openai/gpt-4o-mini")``.
+    ``summarize(text, model="openai/gpt-4o-mini")``. With ``on_text``, the answer
+    is streamed and ``on_text`` gets the text written so far as it grows (for a
+    live view); validation still runs on the complete answer.
     Raises a ``SummarizeError`` subclass on failure; never returns an ungrounded brief.
     """
-    call = _Call(article, _settings(settings, options), is_async=False)
+    call = _Call(article, _settings(settings, options), is_async=False, on_text=on_text)
     try:
         brief = call.client.create(**call.kwargs)
     except Exception as exc:

@@ -1,12 +1,12 @@
 """Checking what a brief says against the article it came from.
 
-A quote is grounded when its words occur in the article, in the same order
-and letter case, with nothing between them. Punctuation, quote marks, dashes
-and spacing are not compared: a model writing JSON often swaps the article's
-inner double quotes for single ones, drops a comma or writes an em dash for
-"--", which changes no word. The brief then carries the article's own text
-for that passage, so what it shows as a quote is character for character the
-article's.
+A quote is grounded when its words occur in the article, in the same order,
+with nothing between them. Letter case, punctuation, quote marks, dashes and
+spacing are not compared: a model writing JSON often swaps the article's
+inner double quotes for single ones, drops a comma, writes an em dash for
+"--" or capitalises a quote it starts mid-sentence, which changes no word.
+The brief then carries the article's own text for that passage, so what it
+shows as a quote is character for character the article's.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ MIN_VERBATIM_SHARE = 0.6
 
 
 def _words(text: str) -> list[str]:
-    return [unicodedata.normalize("NFKC", m.group()) for m in _WORD.finditer(text)]
+    """The words of ``text``, as compared: NFKC-normalised and case-folded."""
+    return [unicodedata.normalize("NFKC", m.group()).casefold() for m in _WORD.finditer(text)]
 
 
 class ArticleIndex:
@@ -36,8 +37,7 @@ class ArticleIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         self._matches = list(_WORD.finditer(text))
-        self._words = [unicodedata.normalize("NFKC", m.group()) for m in self._matches]
-        self._folded = [w.casefold() for w in self._words]
+        self._words = [unicodedata.normalize("NFKC", m.group()).casefold() for m in self._matches]
         # For each quotation in the article, the indexes of the words inside it.
         self._quotations: list[range] = []
         for quoted in _QUOTED.finditer(text):
@@ -106,6 +106,14 @@ class ArticleIndex:
         first, last = self._matches[best.start], self._matches[best.stop - 1]
         return self.text[first.start() : last.end()]
 
+    @property
+    def quotations(self) -> list[str]:
+        """Every passage the article puts in quotation marks, in order."""
+        return [
+            self.text[self._matches[q.start].start() : self._matches[q.stop - 1].end()]
+            for q in self._quotations
+        ]
+
     def _names_near(self, names: list[str], word: int) -> bool:
         """True when the paragraph holding word number ``word`` has the last word of one of
         ``names`` (a surname; "Kremlin" in "the Kremlin"), or starts with a pronoun ("He
@@ -114,24 +122,29 @@ class ArticleIndex:
         start = self.text.rfind("\n\n", 0, at) + 1  # 0 when there is none
         end = self.text.find("\n\n", at) % (len(self.text) + 1)
         paragraph = self.text[start:end]
-        surnames = {words[-1].casefold() for words in map(_words, names) if words}
-        if surnames & {w.casefold() for w in _words(paragraph)}:
+        surnames = {words[-1] for words in map(_words, names) if words}
+        if surnames & set(_words(paragraph)):
             return True
         if _PRONOUN.match(paragraph.strip()) and start > 1:
             before = self.text[self.text.rfind("\n\n", 0, start - 1) + 1 : start]
-            return bool(surnames & {w.casefold() for w in _words(before)})
+            return bool(surnames & set(_words(before)))
         return False
 
     def has_quote(self, quote: str) -> bool:
-        """True when the quote's words occur in the article, in order and case."""
+        """True when the quote's words occur in the article, in order."""
         return self.passage(quote) is not None
 
     def has_name(self, name: str) -> bool:
         """True when the name occurs in the article, in any letter case."""
-        words = [word.casefold() for word in _words(name)]
-        return self._find(words, self._folded) is not None
+        words = _words(name)
+        if self._find(words, self._words) is not None:
+            return True
+        # "Port Alder Mayor Helen Okafor" for the article's "Mayor Helen Okafor": most of
+        # the name, two words or more, written together in the article.
+        match = SequenceMatcher(None, self._words, words, autojunk=False).find_longest_match()
+        return match.size >= 2 and match.size >= len(words) / 2
 
 
 def name_key(name: str) -> str:
     """The form in which two names are compared: words only, case folded."""
-    return " ".join(word.casefold() for word in _words(name))
+    return " ".join(_words(name))

@@ -15,9 +15,11 @@ Two kinds of fault, two layers:
 from __future__ import annotations
 
 import email.utils
+import json
 import os
 import random
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -221,32 +223,111 @@ class AsyncRetryingTransport(httpx2.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class StreamingTransport(httpx2.BaseTransport):
+    """Asks the server to stream its answer, hands the text written so far to ``on_text``
+    as it arrives, and gives the client the whole completion as if it had not streamed.
+
+    Validation and re-asking see complete answers only, exactly as without it; a
+    terminal can show the brief filling in meanwhile.
+    """
+
+    def __init__(self, inner: httpx2.BaseTransport, on_text: Callable[[str], None]) -> None:
+        self.inner = inner
+        self.on_text = on_text
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        body = json.loads(request.content or b"null")
+        if not isinstance(body, dict) or body.get("stream"):
+            return self.inner.handle_request(request)
+        body.update(stream=True, stream_options={"include_usage": True})
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+        streamed = httpx2.Request(request.method, request.url, headers=headers, json=body)
+        response = self.inner.handle_request(streamed)
+        if response.status_code != 200:
+            return response
+        try:
+            completion = _assemble(response.iter_lines(), self.on_text)
+        finally:
+            response.close()
+        return httpx2.Response(200, json=completion, request=request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _assemble(lines: Iterator[str], on_text: Callable[[str], None]) -> dict[str, Any]:
+    """A chat completion from the server-sent events of a streamed one."""
+    completion: dict[str, Any] = {"object": "chat.completion", "usage": None}
+    content, tools, finish = "", {}, None
+    for line in lines:
+        if not line.startswith("data:") or line.strip() == "data: [DONE]":
+            continue
+        chunk = json.loads(line[5:])
+        completion.update(
+            id=chunk.get("id"), created=chunk.get("created"), model=chunk.get("model")
+        )
+        completion["usage"] = chunk.get("usage") or completion["usage"]
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") or {}
+            finish = choice.get("finish_reason") or finish
+            content += delta.get("content") or ""
+            for call in delta.get("tool_calls") or []:
+                function = call.get("function") or {}
+                tool = tools.setdefault(call.get("index", 0), {"type": "function", "id": None})
+                tool["id"] = call.get("id") or tool["id"]
+                tool["name"] = tool.get("name", "") + (function.get("name") or "")
+                tool["arguments"] = tool.get("arguments", "") + (function.get("arguments") or "")
+            if delta.get("content") or delta.get("tool_calls"):
+                on_text(content or "".join(t.get("arguments", "") for t in tools.values()))
+    message: dict[str, Any] = {"role": "assistant", "content": content or None}
+    if tools:
+        message["tool_calls"] = [
+            {
+                "id": t["id"],
+                "type": "function",
+                "function": {"name": t["name"], "arguments": t["arguments"]},
+            }
+            for _, t in sorted(tools.items())
+        ]
+    completion["choices"] = [{"index": 0, "message": message, "finish_reason": finish or "stop"}]
+    return completion
+
+
 _INSTRUCTOR_MODES = {"tools": "TOOLS", "json_schema": "JSON_SCHEMA", "json": "JSON"}
 
 
-def _is_reask(kwargs: dict[str, Any]) -> bool:
-    # instructor re-asks by appending the rejected answer as an assistant turn.
-    return any(m.get("role") == "assistant" for m in kwargs.get("messages", []))
+def _reask_afresh(client: Any, temperature: float) -> None:
+    """Send instructor's re-asks as the first request plus the errors, sampled at
+    ``temperature`` or more.
 
-
-def _sample_reasks(client: Any, temperature: float) -> None:
-    """Make re-asks sample at ``temperature`` or more: at temperature 0 a model writes
-    the brief it was told to fix again, word for word."""
+    instructor re-asks by appending the rejected answer and the errors; a small
+    model shown its own answer copies it, word for word, whatever the errors
+    say. Restated without it, and sampled, the model writes a new brief.
+    """
     create = client.chat.completions.create
 
-    def hotter(kwargs: dict[str, Any]) -> dict[str, Any]:
-        if _is_reask(kwargs):
-            kwargs["temperature"] = max(kwargs.get("temperature") or 0.0, temperature)
-        return kwargs
+    def afresh(kwargs: dict[str, Any]) -> dict[str, Any]:
+        messages = kwargs.get("messages", [])
+        if not any(m.get("role") == "assistant" for m in messages):
+            return kwargs
+        first = [m for m in messages[:2] if m.get("role") != "assistant"]
+        errors = messages[-1].get("content", "")
+        retry = {
+            "role": "user",
+            "content": "A previous brief of this article was rejected:\n"
+            f"{errors}\nWrite the brief again, without these mistakes.",
+        }
+        temperature_now = max(kwargs.get("temperature") or 0.0, temperature)
+        return {**kwargs, "messages": [*first, retry], "temperature": temperature_now}
 
     if isinstance(client, _openai_async_client()):
 
         async def acreate(*args: Any, **kwargs: Any) -> Any:
-            return await create(*args, **hotter(kwargs))
+            return await create(*args, **afresh(kwargs))
 
         client.chat.completions.create = acreate
     else:
-        client.chat.completions.create = lambda *args, **kwargs: create(*args, **hotter(kwargs))
+        client.chat.completions.create = lambda *args, **kwargs: create(*args, **afresh(kwargs))
 
 
 def _openai_async_client() -> type:
@@ -263,6 +344,7 @@ def build_client(
     timeout: float = 600.0,
     model_path: str | None = None,
     reask_temperature: float = 0.0,
+    on_text: Callable[[str], None] | None = None,
     is_async: bool = False,
 ) -> instructor.Instructor | instructor.AsyncInstructor:
     """An instructor client for ``spec``: the same openai client whatever the backend."""
@@ -276,6 +358,8 @@ def build_client(
         inner = LocalModel.shared(spec.model, model_path).transport(is_async=is_async)
     else:
         inner = httpx2.AsyncHTTPTransport() if is_async else httpx2.HTTPTransport()
+    if on_text is not None and not is_async:
+        inner = StreamingTransport(inner, on_text)
     key = api_key_for(spec, api_key)
     mode = getattr(instructor.Mode, _INSTRUCTOR_MODES[spec.mode])
     if is_async:
@@ -286,6 +370,5 @@ def build_client(
     else:
         http = httpx2.Client(transport=RetryingTransport(inner, policy), timeout=timeout)
         client = openai.OpenAI(api_key=key, base_url=spec.base_url, max_retries=0, http_client=http)
-    if reask_temperature:
-        _sample_reasks(client, reask_temperature)
+    _reask_afresh(client, reask_temperature)
     return instructor.from_openai(client, mode=mode)

@@ -291,9 +291,20 @@ class LocalModel:
         return httpx2.Response(200, json=result)
 
     def _events(self, kwargs: dict[str, Any]) -> Iterator[bytes]:
+        written = 0
         with self._lock:
             for chunk in self._llama.create_chat_completion(**kwargs):
+                written += any(c["delta"].get("content") for c in chunk["choices"])
                 yield b"data: " + json.dumps(chunk).encode() + b"\n\n"
+            in_context = self._llama.n_tokens
+        # llama-cpp-python streams no usage; one chunk is one token, and the
+        # context holds the prompt and what was written.
+        usage = {
+            "prompt_tokens": in_context - written,
+            "completion_tokens": written,
+            "total_tokens": in_context,
+        }
+        yield b"data: " + json.dumps({"choices": [], "usage": usage}).encode() + b"\n\n"
         yield b"data: [DONE]\n\n"
 
     async def ahandle(self, request: httpx2.Request) -> httpx2.Response:

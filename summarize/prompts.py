@@ -10,6 +10,7 @@ import jinja2
 
 from summarize.article import Article
 from summarize.errors import ConfigurationError
+from summarize.grounding import ArticleIndex
 
 TEMPLATE_NAMES = ("system.j2", "user.j2")
 _STRAIGHT_QUOTED = re.compile(r'"([^"\n]*)"')
@@ -75,6 +76,9 @@ def render_messages(
     text = curl_quotes(article.text).replace("</article>", "</ article>")
     values = {
         "text": text,
+        # The article's quotations, listed: a small model then copies a quote
+        # from the list instead of paraphrasing the story as someone's words.
+        "quotations": [curl_quotes(q) for q in ArticleIndex(article.text).quotations],
         "title": article.title,
         "date": article.date.isoformat() if article.date else None,
         "weekday": article.date.strftime("%A") if article.date else None,

@@ -5,7 +5,7 @@ The Brief knows nothing of terminals; each output format has one function here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -34,6 +34,42 @@ def to_markdown(brief: Brief) -> str:
         for question in brief.open_questions:
             lines.append(f"- **{question.question}** {question.why_open}")
     return "\n".join(lines) + "\n"
+
+
+def draft(text: str) -> dict[str, Any]:
+    """What a brief being written already says: its JSON so far, parsed leniently."""
+    import jiter
+
+    try:
+        data = jiter.from_json(text.encode(), partial_mode="trailing-strings")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def to_rich_draft(data: dict[str, Any]) -> RenderableType:
+    """The brief as far as the model has written it, before it is checked."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    body = Text()
+    body.append(str(data.get("headline") or "…") + "\n\n", style="bold")
+    body.append(str(data.get("summary") or ""))
+    lines = Text()
+    for point in data.get("key_points") or []:
+        if isinstance(point, dict) and point.get("point"):
+            lines.append(f"• {point['point']}\n")
+    names = [
+        a.get("name") for a in data.get("actors") or [] if isinstance(a, dict) and a.get("name")
+    ]
+    if names:
+        lines.append("Actors: " + ", ".join(map(str, names)), style="dim")
+    lines.rstrip()
+    return Group(
+        Panel(body, title="writing… (not yet checked)", title_align="left", border_style="dim"),
+        lines,
+    )
 
 
 def to_rich(brief: Brief) -> RenderableType:

@@ -25,6 +25,58 @@ class Reply:
 
 
 @dataclass
+class Stream:
+    """Answer with server-sent events, one per chunk (chat.completion.chunk objects)."""
+
+    chunks: list[dict]
+
+
+def chunks_of(content: str, size: int = 40, *, tool: bool = False) -> list[dict]:
+    """A streamed completion writing ``content`` ``size`` characters at a time."""
+    pieces = [content[i : i + size] for i in range(0, len(content), size)]
+    out = []
+    for n, piece in enumerate(pieces):
+        if tool:
+            call = {"index": 0, "function": {"arguments": piece}}
+            if n == 0:
+                call.update(
+                    id="call_1", type="function", function={"name": "Brief", "arguments": piece}
+                )
+            delta = {"tool_calls": [call]}
+        else:
+            delta = {"content": piece}
+        out.append(
+            {
+                "id": "c1",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": "m",
+                "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+            }
+        )
+    out.append(
+        {
+            "id": "c1",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "m",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        }
+    )
+    out.append(
+        {
+            "id": "c1",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "m",
+            "choices": [],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+        }
+    )
+    return out
+
+
+@dataclass
 class Drop:
     """Send the headers and part of the body, then close the connection."""
 
@@ -51,7 +103,7 @@ def completion(content: str | None, finish_reason: str = "stop", **message: Any)
 
 class FaultServer:
     def __init__(self) -> None:
-        self.script: list[Reply | Drop] = []
+        self.script: list[Reply | Drop | Stream] = []
         self.requests: list[dict[str, Any]] = []
         server = self
 
@@ -66,6 +118,16 @@ class FaultServer:
                     {"path": self.path, "headers": dict(self.headers), "json": body}
                 )
                 step = server.script.pop(0) if server.script else Reply(500, {"error": "no step"})
+                if isinstance(step, Stream):
+                    self.send_response(200)
+                    self.send_header("content-type", "text/event-stream")
+                    self.end_headers()
+                    for chunk in step.chunks:
+                        self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+                        self.wfile.flush()
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    self.close_connection = True
+                    return
                 if isinstance(step, Drop):
                     payload = json.dumps(step.body).encode()
                     self.send_response(200)

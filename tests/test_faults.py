@@ -20,7 +20,7 @@ import yaml
 from summarize import Article, GroundingError, ModelError, Settings, summarize
 from summarize.llm import RetryPolicy
 from tests.conftest import FIXTURES, SEED
-from tests.faultserver import Drop, FaultServer, Reply, completion
+from tests.faultserver import Drop, FaultServer, Reply, Stream, chunks_of, completion
 
 SECRET = "sk-test-FAULTS-0123456789abcdefghij"
 FAST = RetryPolicy(max_attempts=3, max_seconds=20, initial_wait=0.05, max_wait=0.1)
@@ -188,11 +188,16 @@ def test_an_actor_the_article_never_names_is_re_asked(server, article):
     assert "'Emmanuel Macron' is not named in the article" in last_user_message(server.requests[1])
 
 
-def test_re_asks_sample_instead_of_repeating(server, article):
-    server.script = [Reply(200, completion("{")), Reply(200, GOOD)]
+def test_re_asks_restate_the_request_without_the_rejected_answer_and_sample(server, article):
+    rejected = '{"headline": "A brief the model got wrong'
+    server.script = [Reply(200, completion(rejected)), Reply(200, GOOD)]
     run(server, article)
-    temperatures = [r["json"].get("temperature") for r in server.requests]
-    assert temperatures == [0.0, 0.7]
+    first, again = (r["json"] for r in server.requests)
+    assert (first["temperature"], again["temperature"]) == (0.0, 0.7)
+    assert again["messages"][:2] == first["messages"]  # the same request...
+    assert [m["role"] for m in again["messages"]] == ["system", "user", "user"]
+    assert rejected not in json.dumps(again["messages"])  # ...without the answer to copy
+    assert "rejected" in again["messages"][-1]["content"]
 
 
 def test_output_cut_at_the_token_limit_is_a_clear_error(server, article):
@@ -297,3 +302,26 @@ def test_cli_lenient_lists_what_was_left_out(server):
     assert result.returncode == 0, result.stderr
     assert "summarize: left out: actor 'Emmanuel Macron'" in result.stderr
     assert "Emmanuel Macron" not in result.stdout
+
+
+# Live output: streaming, for every backend that streams ---------------------------
+
+
+@pytest.mark.parametrize("mode", ["json_schema", "tools"])
+def test_on_text_sees_the_answer_grow_and_the_brief_is_still_checked(server, article, mode):
+    content = recorded_answer()
+    server.script = [Stream(chunks_of(content, tool=mode == "tools"))]
+    seen: list[str] = []
+    result = run(server, article, mode=mode, on_text=seen.append)
+    assert server.requests[0]["json"]["stream"] is True
+    assert len(seen) > 10 and seen[-1] == content
+    assert all(seen[i].startswith(seen[i - 1]) for i in range(1, len(seen)))
+    assert result.brief.headline and result.usage.total_tokens == 150
+
+
+def test_a_streamed_answer_that_fails_validation_is_re_asked(server, article):
+    brief = json.loads(recorded_answer())
+    brief["actors"][0]["name"] = "Emmanuel Macron"
+    server.script = [Stream(chunks_of(json.dumps(brief))), Stream(chunks_of(recorded_answer()))]
+    result = run(server, article, on_text=lambda text: None)
+    assert result.attempts == 2

@@ -24,7 +24,7 @@ def test_quote_with_changed_missing_or_extra_words_is_not_found():
     article = ArticleIndex(ARTICLE)
     assert article.passage("I will go there") is None
     assert article.passage("I'll go there and meet") is None
-    assert article.passage("Illusionary Goal") is None  # case is part of a quote
+    assert article.passage("Illusionary Goal") == "illusionary goal"  # the article's case
     assert article.passage('""') is None
 
 
@@ -95,3 +95,10 @@ def test_a_quotation_counts_only_near_the_speakers_name():
     # "He added": the paragraph before names the speaker.
     assert article.quotation("not realistic", speaker=["Hegseth"]) == "not realistic"
     assert article.quotation("meaningful", speaker=["Volodymyr Zelensky"]) == "meaningful"
+
+
+def test_a_name_with_a_title_added_is_still_found():
+    article = ArticleIndex("Mayor Helen Okafor spoke. Engineers from Calder & Webb came.")
+    assert article.has_name("Port Alder Mayor Helen Okafor")
+    assert article.has_name("Calder & Webb Engineers")
+    assert not article.has_name("Helen Smith")  # one word in common is not the name

@@ -12,10 +12,10 @@ import json
 
 import pytest
 
-from summarize import Article, Brief, BriefResult, asummarize, summarize
+from summarize import Article, Brief, BriefResult, GroundingError, asummarize, summarize
 from summarize.cli import main
 from summarize.grounding import ArticleIndex
-from tests.conftest import SEED
+from tests.conftest import FIXTURES, SEED
 
 SEED_CASSETTE = "seed_brief.yaml"
 
@@ -102,3 +102,34 @@ def test_cli_markdown_reads_stdin(capsys, monkeypatch):
     out, _ = capsys.readouterr()
     assert out.startswith("# ")
     assert "## Key points" in out and "## Actors" in out and "| Name | Kind |" in out
+
+
+HARBOUR = FIXTURES / "articles" / "harbour-bridge-closure.txt"
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette("harbour_brief.yaml")
+def test_a_brief_that_keeps_failing_its_checks_is_refused_not_passed_off():
+    # Recorded: the 1.5B model paraphrased evidence in all three attempts.
+    article = Article.from_text(HARBOUR.read_text(encoding="utf-8"))
+    with pytest.raises(GroundingError) as caught:
+        summarize(article)
+    assert "still failed validation after 3 attempts" in str(caught.value)
+    assert "not found word for word" in caught.value.errors[0]
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette("harbour_brief.yaml")
+def test_lenient_mode_returns_the_checked_part_and_lists_the_rest():
+    article = Article.from_text(HARBOUR.read_text(encoding="utf-8"))
+    result = summarize(article, lenient=True)
+    assert result.attempts == 3
+    assert any(
+        "evidence not in the article" in item or "key point" in item for item in result.dropped
+    )
+    for point in result.brief.key_points:
+        assert point.evidence and all(quote in article.text for quote in point.evidence)
+    quotes = {actor.name: actor.quotes for actor in result.brief.actors}
+    okafor = next(name for name in quotes if "Okafor" in name)
+    assert quotes[okafor] == ["painful but unavoidable"]  # cut from the reporting sentence
+    assert all(q in article.text for qs in quotes.values() for q in qs)
