@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 
 def median_seconds(command: list[str], runs: int) -> float:
@@ -30,7 +31,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    script = shutil.which("summarize") or "summarize"
+    beside = Path(sys.executable).parent / "summarize"  # the venv's script
+    script = str(beside) if beside.exists() else shutil.which("summarize") or "summarize"
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "summarize --help": [script, "--help"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -107,6 +108,7 @@ SCENARIOS = [
 
 
 def main() -> None:
+    logging.getLogger("instructor").addHandler(logging.NullHandler())  # it logs each attempt
     print("| fault | outcome | requests | time (s) |\n|---|---|---|---|")
     for name, script, options in SCENARIOS:
         with FaultServer() as server:

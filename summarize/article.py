@@ -13,6 +13,8 @@ from summarize.errors import InputError
 
 # The seed corpus starts an article with its date: "date 2025-02-13 <text>".
 _DATE_LINE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
+# A saved web page, not an article's text.
+_HTML = re.compile(r"\A\s*(<!doctype html|<html[\s>]|<head[\s>])", re.IGNORECASE)
 # Text has no NUL and few control characters; binary data has many.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
@@ -96,4 +98,10 @@ def read_article(source: str | Path) -> Article:
         raise InputError(f"{where} is not text (binary data): give a UTF-8 text file")
     if not text.strip():
         raise InputError(f"{where} is empty: give a file with the article's text in it")
+    if _HTML.match(text):
+        # Summarising markup, scripts and menus would make a brief of the page, not the story.
+        raise InputError(
+            f"{where} is an HTML page: save the article's text (e.g. the browser's reader view) "
+            "and summarise that"
+        )
     return Article.from_text(text)

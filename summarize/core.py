@@ -159,7 +159,7 @@ class _Call:
     def failed(self, exc: Exception) -> BriefResult:
         """Raise what the client raised as a ``summarize`` error, or, in lenient mode,
         return the last brief with what failed its checks left out."""
-        error = _map_error(exc, self.spec, self.settings.api_key, self.attempts)
+        error = _map_error(exc, self.spec, self.settings.api_key)
         failed = getattr(exc, "failed_attempts", None)
         if not (self.settings.lenient and isinstance(error, GroundingError) and failed):
             raise error from None
@@ -224,9 +224,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def _map_error(
-    exc: Exception, spec: ModelSpec, api_key: str | None, attempts: int
-) -> SummarizeError:
+def _map_error(exc: Exception, spec: ModelSpec, api_key: str | None) -> SummarizeError:
     import openai
     from instructor.core import IncompleteOutputException, InstructorRetryException
     from pydantic import ValidationError
@@ -253,6 +251,8 @@ def _map_error(
         return kind(redact(message, api_key))
 
     for cause in chain:
+        if isinstance(cause, IndexError):  # instructor reading choices[0] of an empty list
+            return say(ModelError, f"{where} sent an empty answer (no choices)")
         if isinstance(cause, IncompleteOutputException):
             return say(
                 ModelError,

@@ -46,3 +46,13 @@ def test_missing_file_and_directory(tmp_path):
         read_article(tmp_path / "missing.txt")
     with pytest.raises(InputError, match="is a directory"):
         read_article(tmp_path)
+
+
+def test_an_html_page_is_refused_not_summarised_as_text(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><script>track()</script></head>"
+        "<body><nav>Home</nav><p>Story.</p></body></html>"
+    )
+    with pytest.raises(InputError, match="is an HTML page"):
+        read_article(page)

@@ -115,3 +115,9 @@ def test_help_does_not_import_the_model_stack():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert result.stdout.decode().strip() == ""
+
+
+def test_html_page(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text("<html><body><script>alert(1)</script><p>News.</p></body></html>")
+    assert_one_line_error(run(str(path)), 2, "is an HTML page")

@@ -17,7 +17,7 @@ import time
 import pytest
 import yaml
 
-from summarize import Article, GroundingError, ModelError, Settings, summarize
+from summarize import Article, ArticleTooLongError, GroundingError, ModelError, Settings, summarize
 from summarize.llm import RetryPolicy
 from tests.conftest import FIXTURES, SEED
 from tests.faultserver import Drop, FaultServer, Reply, Stream, chunks_of, completion
@@ -210,7 +210,7 @@ def test_no_choices_is_a_model_error(server, article):
     empty = completion("x")
     empty["choices"] = []
     server.script = [Reply(200, empty), Reply(200, empty)]
-    with pytest.raises(ModelError):
+    with pytest.raises(ModelError, match=r"sent an empty answer \(no choices\)"):
         run(server, article)
 
 
@@ -325,3 +325,46 @@ def test_a_streamed_answer_that_fails_validation_is_re_asked(server, article):
     server.script = [Stream(chunks_of(json.dumps(brief))), Stream(chunks_of(recorded_answer()))]
     result = run(server, article, on_text=lambda text: None)
     assert result.attempts == 2
+
+
+# Long input, and secrets -------------------------------------------------------------
+
+
+def test_an_article_too_long_for_the_model_is_a_clear_input_error(server):
+    huge = Article(text="The council met again. " * 220_000)  # about 5 MB
+    body = {
+        "error": {
+            "message": "This model's maximum context length is 128000 tokens.",
+            "type": "invalid_request_error",
+            "code": "context_length_exceeded",
+        }
+    }
+    server.script = [Reply(400, body)]
+    with pytest.raises(ArticleTooLongError, match="too long for compatible/test-model"):
+        run(server, huge)
+    assert len(server.requests) == 1  # not retried, never truncated
+    assert len(server.requests[0]["json"]["messages"][1]["content"]) > 5_000_000
+
+
+def test_cli_says_an_article_is_too_long_with_exit_code_2(server, tmp_path):
+    body = {"error": {"message": "context too long", "code": "context_length_exceeded"}}
+    server.script = [Reply(400, body)]
+    long_article = tmp_path / "long.txt"
+    long_article.write_text("The council met again. " * 220_000)
+    result = subprocess.run(
+        [sys.executable, "-m", "summarize", str(long_article), "--base-url", server.url, "-m", "m"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "", "NO_COLOR": "1"},
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("summarize: error: the article is too long")
+
+
+def test_no_secret_in_any_fixture_or_recording():
+    for path in FIXTURES.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace").lower()
+            assert "authorization" not in text, path
+            assert "bearer " not in text and "sk-" not in text, path
