@@ -116,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = Console(stderr=True)
     if args.verbose:
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_redact_secrets)
     else:
         # instructor logs each failed attempt at ERROR; the CLI reports the outcome once.
         logging.getLogger("instructor").addHandler(logging.NullHandler())
@@ -185,6 +187,17 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             highlight=False,
         )
     return 0
+
+
+def _redact_secrets(record: logging.LogRecord) -> bool:
+    """Mask API keys in what the libraries log (a server's 401 echoes part of the key)."""
+    import os
+
+    from summarize.core import redact
+
+    record.msg = redact(record.getMessage(), os.environ.get("OPENAI_API_KEY"))
+    record.args = ()
+    return True
 
 
 class _StatusHandler(logging.Handler):

@@ -248,6 +248,15 @@ def test_cli_reports_a_server_fault_in_one_line_without_the_key(server):
     assert SECRET not in result.stderr + result.stdout
 
 
+def test_cli_verbose_logs_never_show_the_key(server):
+    # Synthetic 401 whose message echoes the key, as some servers do.
+    server.script = [Reply(401, {"error": {"message": f"Incorrect API key provided: {SECRET}"}})]
+    result = cli(server, "-v")
+    assert result.returncode == 3
+    assert "Incorrect API key" in result.stderr  # the server's words are logged...
+    assert SECRET not in result.stderr + result.stdout  # ...without the key
+
+
 def test_cli_reports_a_failed_grounding_with_exit_code_5(server):
     brief = json.loads(recorded_answer())
     brief["key_points"][0]["evidence"] = ["words the article never had in it at all"]
