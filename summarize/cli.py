@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.status import Status
 
 EXIT_CODES = """\
 exit codes:
@@ -202,18 +201,14 @@ def _redact_secrets(record: logging.LogRecord) -> bool:
 
 
 class _StatusHandler(logging.Handler):
-    """Shows the library's progress messages in a spinner line."""
+    """Shows the library's progress messages in a status line."""
 
-    def __init__(self, status: Status | _LiveDraft) -> None:
+    def __init__(self, show: Callable[[str], object]) -> None:
         super().__init__(logging.INFO)
-        self.status = status
+        self.show = show
 
     def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage() + "…"
-        if isinstance(self.status, _LiveDraft):
-            self.status.status.plain = message
-        else:
-            self.status.update(message)
+        self.show(record.getMessage() + "…")
 
 
 class _LiveDraft:
@@ -226,7 +221,7 @@ class _LiveDraft:
 
         self.status = Text("Summarising…", style="dim")
         self.live = Live(self.status, console=console, transient=True, refresh_per_second=8)
-        self.handler = _StatusHandler(self)
+        self.handler = _StatusHandler(lambda message: setattr(self.status, "plain", message))
 
     def update(self, text: str) -> None:
         from rich.console import Group
@@ -263,7 +258,7 @@ class _progress:
             return
         self.status = self.console.status("Summarising…")
         self.status.__enter__()
-        self.handler = _StatusHandler(self.status)
+        self.handler = _StatusHandler(self.status.update)
         _attach(self.handler)
 
     def __exit__(self, *exc: object) -> None:
