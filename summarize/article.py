@@ -14,7 +14,11 @@ from summarize.errors import InputError
 # The seed corpus starts an article with its date: "date 2025-02-13 <text>".
 _DATE_LINE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
 # A saved web page, not an article's text.
-_HTML = re.compile(r"\A\s*(<!doctype html|<html[\s>]|<head[\s>])", re.IGNORECASE)
+_HTML = re.compile(
+    r"\A\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype html|<html[\s>]|<head[\s>])",
+    re.IGNORECASE | re.DOTALL,
+)
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 # Text has no NUL and few control characters; binary data has many.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
@@ -28,6 +32,7 @@ class Article(BaseModel):
     title: str | None = None
     date: dt.date | None = Field(default=None, description="The article's own publication date.")
     url: str | None = None
+    author: str | None = None
 
     @field_validator("text")
     @classmethod
@@ -76,7 +81,12 @@ def decode(data: bytes, where: str) -> str:
 
 
 def read_article(source: str | Path) -> Article:
-    """Read an article from a file path, or from standard input when ``source`` is "-"."""
+    """Read an article from a file path, a web address (http/https), or standard input
+    when ``source`` is "-". A web page (fetched or saved) has its article extracted."""
+    if str(source).startswith(("http://", "https://")):
+        from summarize.web import fetch_article
+
+        return fetch_article(str(source))
     if str(source) == "-":
         data = sys.stdin.buffer.read()
         where = "standard input"
@@ -98,10 +108,9 @@ def read_article(source: str | Path) -> Article:
         raise InputError(f"{where} is not text (binary data): give a UTF-8 text file")
     if not text.strip():
         raise InputError(f"{where} is empty: give a file with the article's text in it")
-    if _HTML.match(text):
-        # Summarising markup, scripts and menus would make a brief of the page, not the story.
-        raise InputError(
-            f"{where} is an HTML page: save the article's text (e.g. the browser's reader view) "
-            "and summarise that"
-        )
+    if _HTML.match(text) or where.lower().endswith(HTML_SUFFIXES):
+        from summarize.web import article_from_html
+
+        # The bytes: trafilatura reads the page's own charset declaration.
+        return article_from_html(data, where=where)
     return Article.from_text(text)

@@ -9,11 +9,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from summarize.batch import ItemResult
+    from summarize.cache import BriefCache
+    from summarize.core import Settings
 
 EXIT_CODES = """\
 exit codes:
@@ -43,18 +48,8 @@ models (-m, or the SUMMARIZE_MODEL variable):
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="summarize",
-        description="Turn a news article into a validated brief: headline, summary, key "
-        "points with verbatim evidence, actors, and open questions.",
-        epilog=EXAMPLES + "\n" + EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("article", help="path of the article's text file, or - for stdin")
-    output = parser.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print the brief as JSON, nothing else")
-    output.add_argument("--markdown", action="store_true", help="print the brief as Markdown")
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    """The options that choose and drive the model, shared by every command."""
     parser.add_argument("-m", "--model", help="model spec (default: SUMMARIZE_MODEL or local)")
     parser.add_argument(
         "--base-url", help="an OpenAI-compatible server's URL, e.g. http://host:8000/v1"
@@ -92,24 +87,88 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lenient",
         action="store_true",
-        help="after the last re-ask, print the brief with what failed its checks left out "
-        "(listed on stderr) instead of failing",
+        help="after the last re-ask, keep the brief with what failed its checks left out "
+        "(and listed) instead of failing",
     )
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for one answer (default 600)"
     )
     parser.add_argument(
-        "-u", "--usage", action="store_true", help="print tokens, attempts and time to stderr"
+        "--no-cache",
+        action="store_true",
+        help="neither read nor store briefs in the cache (SUMMARIZE_CACHE_DIR/briefs.sqlite3)",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log progress and errors in detail to stderr"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="summarize",
+        description="Turn a news article into a validated brief: headline, summary, key "
+        "points with verbatim evidence, actors, and open questions. "
+        "Many articles: summarize batch --help.",
+        epilog=EXAMPLES + "\n" + EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("article", help="path of the article's text file, or - for stdin")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the brief as JSON, nothing else")
+    output.add_argument("--markdown", action="store_true", help="print the brief as Markdown")
+    _add_model_options(parser)
+    parser.add_argument(
+        "-u", "--usage", action="store_true", help="print tokens, attempts and time to stderr"
     )
     parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
     return parser
 
 
+BATCH_EXAMPLES = """\
+examples:
+  summarize batch articles/ -o briefs.jsonl              every .txt/.md/.html file below articles/
+  summarize batch 'news/**/*.txt' -o briefs.jsonl -m openai/gpt-4o-mini --concurrency 16 --rpm 500
+  summarize batch items.jsonl -o briefs.jsonl            lines of {"id", "text"|"path"|"url", "title"?, "date"?}
+
+Run the same command again to resume: ids already done in OUT are skipped, failed ones are
+tried again. Each line of OUT: {"id", "status": "done"|"failed", "result"|"error", "seconds"}.
+The embedded model writes one brief at a time whatever --concurrency says.
+
+exit codes:
+  0  every article was briefed
+  2  bad input: INPUT unreadable, repeated ids; bad arguments
+  3  configuration: unknown model, missing API key, weights or templates
+  6  some articles failed (their lines in OUT say why); the others are done
+  130 interrupted (run again to resume)
+"""
+
+
+def build_batch_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="summarize batch",
+        description="Summarise many articles into a JSONL file, concurrently, resumably.",
+        epilog=BATCH_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", help="a directory, a glob (quoted), or a .jsonl file")
+    parser.add_argument("-o", "--output", required=True, help="the JSONL file to write (resumed)")
+    parser.add_argument(
+        "-c", "--concurrency", type=int, default=4, help="briefs in flight at once (default 4)"
+    )
+    parser.add_argument("--rpm", type=float, help="at most this many requests per minute")
+    parser.add_argument("--tpm", type=float, help="at most this many tokens per minute")
+    _add_model_options(parser)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["batch"]:
+        args = build_batch_parser().parse_args(argv[1:])
+        run = _run_batch
+    else:
+        args = build_parser().parse_args(argv)
+        run = _run
     from rich.console import Console
 
     err = Console(stderr=True)
@@ -122,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("instructor").addHandler(logging.NullHandler())
         logging.getLogger("instructor").propagate = False
     try:
-        return _run(args, err)
+        return run(args, err)
     except KeyboardInterrupt:
         err.print("summarize: interrupted")
         return 130
@@ -144,31 +203,19 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     from rich.console import Console
 
     from summarize.article import read_article
-    from summarize.core import Settings, summarize
-    from summarize.llm import RetryPolicy
+    from summarize.core import summarize
     from summarize.render import to_json, to_markdown, to_rich
 
     article = read_article(args.article)
-    settings = Settings(
-        model=args.model,
-        base_url=args.base_url,
-        mode=args.mode,
-        model_path=args.model_path,
-        templates=args.templates,
-        language=args.language,
-        max_reasks=args.max_reasks,
-        max_tokens=args.max_tokens,
-        timeout=args.timeout,
-        lenient=args.lenient,
-        retry=RetryPolicy(max_attempts=args.max_attempts, max_seconds=args.max_seconds),
-    )
+    settings = _settings(args)
+    cache = _cache(args)
     out = Console()
     if args.json or args.markdown or not out.is_terminal:
         with _progress(err):
-            result = summarize(article, settings)
+            result = summarize(article, settings, cache=cache)
     else:
         with _LiveDraft(out) as live:
-            result = summarize(article, settings, on_text=live.update)
+            result = summarize(article, settings, on_text=live.update, cache=cache)
 
     if args.json:
         sys.stdout.write(to_json(result.brief) + "\n")
@@ -187,6 +234,61 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             soft_wrap=True,
         )
     return 0
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from summarize.core import Settings
+    from summarize.llm import RetryPolicy
+
+    return Settings(
+        model=args.model,
+        base_url=args.base_url,
+        mode=args.mode,
+        model_path=args.model_path,
+        templates=args.templates,
+        language=args.language,
+        max_reasks=args.max_reasks,
+        max_tokens=args.max_tokens,
+        timeout=args.timeout,
+        lenient=args.lenient,
+        retry=RetryPolicy(max_attempts=args.max_attempts, max_seconds=args.max_seconds),
+    )
+
+
+def _cache(args: argparse.Namespace) -> BriefCache | None:
+    from summarize.cache import BriefCache
+
+    return None if args.no_cache else BriefCache.default()
+
+
+def _run_batch(args: argparse.Namespace, err: Console) -> int:
+    from pathlib import Path
+
+    from summarize.batch import read_items, run_batch
+
+    items = read_items(args.input)
+    out = Path(args.output)
+    settings = _settings(args)
+    with _BatchProgress(err, total=len(items)) as progress:
+        totals = run_batch(
+            items,
+            out,
+            settings,
+            concurrency=args.concurrency,
+            requests_per_minute=args.rpm,
+            tokens_per_minute=args.tpm,
+            cache=_cache(args),
+            on_result=progress.update,
+        )
+    err.print(
+        f"summarize batch: {totals.done} done ({totals.cached} from the cache), "
+        f"{totals.failed} failed, {totals.skipped} already done; {totals.tokens} tokens; "
+        f"{totals.seconds:.1f} s -> {out}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    return 6 if totals.failed else 0
 
 
 def _redact_secrets(record: logging.LogRecord) -> bool:
@@ -265,6 +367,75 @@ class _progress:
         if self.handler is not None:
             logging.getLogger("summarize").removeHandler(self.handler)
             self.status.__exit__(*exc)
+
+
+class _BatchProgress:
+    """Batch progress on stderr: a bar with done, failed, rate and ETA at a terminal;
+    otherwise a plain line every ``every`` seconds (for logs)."""
+
+    def __init__(self, console: Console, total: int, every: float = 30.0) -> None:
+        self.console = console
+        self.total = total
+        self.every = every
+        self.done = self.failed = 0
+        self.started = self.last = time.monotonic()
+        self.bar: Any = None
+
+    def __enter__(self) -> _BatchProgress:
+        if self.console.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[failed]} failed"),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=self.console,
+            )
+            self.bar.__enter__()
+            self.task = self.bar.add_task("Summarising", total=self.total, failed=0, rate="")
+        return self
+
+    def update(self, record: ItemResult) -> None:
+        if record.status == "done":
+            self.done += 1
+        else:
+            self.failed += 1
+            self.console.print(
+                f"summarize batch: {record.id} failed: {record.error.message if record.error else ''}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        now = time.monotonic()
+        finished = self.done + self.failed
+        rate = finished / max(now - self.started, 1e-9) * 60
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, failed=self.failed, rate=f"{rate:.1f}/min")
+        elif now - self.last >= self.every or finished == self.total:
+            self.last = now
+            left = (self.total - finished) / rate if rate else 0
+            self.console.print(
+                f"summarize batch: {finished}/{self.total} ({self.failed} failed), "
+                f"{rate:.1f}/min, ETA {left:.0f} min",
+                markup=False,
+                highlight=False,
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 if __name__ == "__main__":

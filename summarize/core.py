@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from summarize.article import Article
+from summarize.cache import BriefCache, cache_key
 from summarize.errors import (
     ArticleTooLongError,
     ConfigurationError,
@@ -63,6 +65,7 @@ class BriefResult(BaseModel):
     attempts: int
     seconds: float
     dropped: list[str] = []  # lenient mode only: what was left out, and why
+    cached: bool = False  # from the brief cache: no model call was made
 
 
 _SECRET = re.compile(r"\b(sk-[A-Za-z0-9_\-*]{6,}|Bearer\s+\S+)")
@@ -97,64 +100,115 @@ def _usage(total: Any) -> Usage:
     )
 
 
+# Attempts (first request and re-asks) are counted by a client hook; the count
+# lives in a context variable so one client can serve concurrent briefs.
+_ATTEMPTS: ContextVar[list[int] | None] = ContextVar("summarize_attempts", default=None)
+
+
+def _count_attempt(*args: Any, **kwargs: Any) -> None:
+    counter = _ATTEMPTS.get()
+    if counter is not None:
+        counter[0] += 1
+
+
+def make_client(
+    settings: Settings,
+    *,
+    is_async: bool,
+    on_text: Callable[[str], None] | None = None,
+    requests_per_minute: float | None = None,
+    tokens_per_minute: float | None = None,
+) -> Any:
+    """The instructor client for ``settings``; one may serve many briefs (the rate
+    limits, async only, hold across all of them)."""
+    spec = parse_model_spec(settings.model, base_url=settings.base_url, mode=settings.mode)
+    client = build_client(
+        spec,
+        api_key=settings.api_key,
+        policy=settings.retry,
+        timeout=settings.timeout,
+        model_path=settings.model_path,
+        reask_temperature=settings.reask_temperature,
+        on_text=on_text,
+        is_async=is_async,
+        requests_per_minute=requests_per_minute,
+        tokens_per_minute=tokens_per_minute,
+    )
+    client.on("completion:kwargs", _count_attempt)
+    return client
+
+
 class _Call:
-    """What one summarize call needs: the model spec, client, messages and counters."""
+    """One brief in the making: the request, the cache entry and the counters."""
 
     def __init__(
-        self,
-        article: Article | str,
-        settings: Settings,
-        is_async: bool,
-        on_text: Callable[[str], None] | None = None,
+        self, article: Article | str, settings: Settings, cache: BriefCache | None
     ) -> None:
+        self.started = time.perf_counter()
         self.article = _article(article)
         self.settings = settings
         self.spec: ModelSpec = parse_model_spec(
             settings.model, base_url=settings.base_url, mode=settings.mode
         )
-        self.client = build_client(
-            self.spec,
-            api_key=settings.api_key,
-            policy=settings.retry,
-            timeout=settings.timeout,
-            model_path=settings.model_path,
-            reask_temperature=settings.reask_temperature,
-            on_text=on_text,
-            is_async=is_async,
-        )
-        self.attempts = 0
-        self.client.on("completion:kwargs", self._count)
         templates = Path(settings.templates) if settings.templates else None
+        messages = render_messages(
+            self.article,
+            templates=templates,
+            language=settings.language,
+            summary_sentences=settings.summary_sentences,
+        )
         self.kwargs = {
             "response_model": Brief,
-            "messages": render_messages(
-                self.article,
-                templates=templates,
-                language=settings.language,
-                summary_sentences=settings.summary_sentences,
-            ),
+            "messages": messages,
             "model": self.spec.model,
             "max_retries": settings.max_reasks,
             "context": {"article": ArticleIndex(self.article.text)},
             "temperature": settings.temperature,
             "max_tokens": settings.max_tokens,
         }
-        self.started = time.perf_counter()
+        self.cache = cache
+        self.key = ""
+        if cache is not None:
+            self.key = cache_key(
+                messages,
+                self.spec.label,
+                self.spec.base_url or "",
+                mode=self.spec.mode,
+                lenient=settings.lenient,
+                temperature=settings.temperature,
+                max_reasks=settings.max_reasks,
+            )
+        self.attempts = [0]
+        _ATTEMPTS.set(self.attempts)
 
-    def _count(self, *args: Any, **kwargs: Any) -> None:
-        self.attempts += 1
+    def cached(self) -> BriefResult | None:
+        """The brief from the cache, if it holds one: no model call, no tokens."""
+        stored = self.cache.get(self.key) if self.cache is not None else None
+        if stored is None:
+            return None
+        return BriefResult.model_validate_json(stored).model_copy(
+            update={
+                "usage": Usage(),
+                "attempts": 0,
+                "cached": True,
+                "seconds": round(time.perf_counter() - self.started, 3),
+            }
+        )
 
     def result(
         self, brief: Brief, usage: Any = None, dropped: list[str] | None = None
     ) -> BriefResult:
-        return BriefResult(
+        result = BriefResult(
             brief=brief,
             model=self.spec.label,
             usage=_usage(usage or getattr(brief, "_total_usage", None)),
-            attempts=self.attempts,
+            attempts=self.attempts[0],
             seconds=round(time.perf_counter() - self.started, 3),
             dropped=dropped or [],
         )
+        if self.cache is not None:
+            self.cache.put(self.key, result.model_dump_json())
+        return result
 
     def failed(self, exc: Exception) -> BriefResult:
         """Raise what the client raised as a ``summarize`` error, or, in lenient mode,
@@ -185,6 +239,7 @@ def summarize(
     settings: Settings | None = None,
     *,
     on_text: Callable[[str], None] | None = None,
+    cache: BriefCache | None = None,
     **options: Any,
 ) -> BriefResult:
     """Summarise ``article`` into a validated ``Brief``.
@@ -192,24 +247,42 @@ def summarize(
     ``options`` override fields of ``settings`` (see ``Settings``), e.g.
     ``summarize(text, model="openai/gpt-4o-mini")``. With ``on_text``, the answer
     is streamed and ``on_text`` gets the text written so far as it grows (for a
-    live view); validation still runs on the complete answer.
+    live view); validation still runs on the complete answer. With ``cache``
+    (e.g. ``BriefCache.default()``), a brief made before is returned without a
+    model call, and a new one is stored.
     Raises a ``SummarizeError`` subclass on failure; never returns an ungrounded brief.
     """
-    call = _Call(article, _settings(settings, options), is_async=False, on_text=on_text)
+    settings = _settings(settings, options)
+    call = _Call(article, settings, cache)
+    hit = call.cached()
+    if hit is not None:
+        return hit
+    client = make_client(settings, is_async=False, on_text=on_text)
     try:
-        brief = call.client.create(**call.kwargs)
+        brief = client.create(**call.kwargs)
     except Exception as exc:
         return call.failed(exc)
     return call.result(brief)
 
 
 async def asummarize(
-    article: Article | str, settings: Settings | None = None, **options: Any
+    article: Article | str,
+    settings: Settings | None = None,
+    *,
+    cache: BriefCache | None = None,
+    client: Any = None,
+    **options: Any,
 ) -> BriefResult:
-    """The async form of ``summarize``."""
-    call = _Call(article, _settings(settings, options), is_async=True)
+    """The async form of ``summarize``. ``client`` (from ``make_client(settings,
+    is_async=True)``) lets many briefs share one connection pool."""
+    settings = _settings(settings, options)
+    call = _Call(article, settings, cache)
+    hit = call.cached()
+    if hit is not None:
+        return hit
+    client = client or make_client(settings, is_async=True)
     try:
-        brief = await call.client.create(**call.kwargs)
+        brief = await client.create(**call.kwargs)
     except Exception as exc:
         return call.failed(exc)
     return call.result(brief)

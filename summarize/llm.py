@@ -223,6 +223,47 @@ class AsyncRetryingTransport(httpx2.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class RateLimitedTransport(httpx2.AsyncBaseTransport):
+    """Holds each request until it fits the requests-per-minute and tokens-per-minute
+    limits (leaky buckets from aiolimiter). It sits below the retries, so retries
+    and re-asks count too. A request's tokens are estimated as providers count
+    them for their limits: its prompt (about 4 characters a token) plus the
+    ``max_tokens`` it may write."""
+
+    def __init__(
+        self,
+        inner: httpx2.AsyncBaseTransport,
+        requests_per_minute: float | None,
+        tokens_per_minute: float | None,
+        period: float = 60.0,  # seconds the limits are counted over (shorter in tests)
+    ) -> None:
+        from aiolimiter import AsyncLimiter
+
+        self.inner = inner
+        self.requests = AsyncLimiter(requests_per_minute, period) if requests_per_minute else None
+        self.tokens = AsyncLimiter(tokens_per_minute, period) if tokens_per_minute else None
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        if self.requests is not None:
+            await self.requests.acquire()
+        if self.tokens is not None:
+            # One request larger than the whole budget waits for all of it.
+            await self.tokens.acquire(min(estimate_tokens(request), self.tokens.max_rate))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def estimate_tokens(request: httpx2.Request) -> int:
+    body = request.content
+    try:
+        max_tokens = int(json.loads(body).get("max_tokens") or 0)
+    except (ValueError, AttributeError):
+        max_tokens = 0
+    return len(body) // 4 + max_tokens
+
+
 class StreamingTransport(httpx2.BaseTransport):
     """Asks the server to stream its answer, hands the text written so far to ``on_text``
     as it arrives, and gives the client the whole completion as if it had not streamed.
@@ -346,6 +387,8 @@ def build_client(
     reask_temperature: float = 0.0,
     on_text: Callable[[str], None] | None = None,
     is_async: bool = False,
+    requests_per_minute: float | None = None,
+    tokens_per_minute: float | None = None,
 ) -> instructor.Instructor | instructor.AsyncInstructor:
     """An instructor client for ``spec``: the same openai client whatever the backend."""
     import instructor
@@ -360,6 +403,10 @@ def build_client(
         inner = httpx2.AsyncHTTPTransport() if is_async else httpx2.HTTPTransport()
     if on_text is not None and not is_async:
         inner = StreamingTransport(inner, on_text)
+    if requests_per_minute or tokens_per_minute:
+        if not is_async:
+            raise ValueError("rate limits apply to the async client (abatch, run_batch)")
+        inner = RateLimitedTransport(inner, requests_per_minute, tokens_per_minute)
     key = api_key_for(spec, api_key)
     mode = getattr(instructor.Mode, _INSTRUCTOR_MODES[spec.mode])
     if is_async:

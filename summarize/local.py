@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-import platformdirs
 
 from summarize.errors import ConfigurationError
 
@@ -78,9 +77,9 @@ WEIGHTS = {
 
 def models_dir() -> Path:
     """Where joined weights live: the user cache directory (``SUMMARIZE_CACHE_DIR`` overrides)."""
-    root = os.environ.get("SUMMARIZE_CACHE_DIR")
-    base = Path(root) if root else platformdirs.user_cache_path("summarize")
-    return base / "models"
+    from summarize.cache import cache_root
+
+    return cache_root() / "models"
 
 
 def _how_to_get(weights: Weights, target: Path) -> str:

@@ -83,6 +83,7 @@ def render_messages(
         "date": article.date.isoformat() if article.date else None,
         "weekday": article.date.strftime("%A") if article.date else None,
         "url": article.url,
+        "author": article.author,
         "language": language or "the language of the article",
         "summary_sentences": summary_sentences,
     }

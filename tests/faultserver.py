@@ -104,6 +104,7 @@ def completion(content: str | None, finish_reason: str = "stop", **message: Any)
 class FaultServer:
     def __init__(self) -> None:
         self.script: list[Reply | Drop | Stream] = []
+        self.repeat: Reply | None = None  # the answer once the script is used up
         self.requests: list[dict[str, Any]] = []
         server = self
 
@@ -117,7 +118,11 @@ class FaultServer:
                 server.requests.append(
                     {"path": self.path, "headers": dict(self.headers), "json": body}
                 )
-                step = server.script.pop(0) if server.script else Reply(500, {"error": "no step"})
+                step = (
+                    server.script.pop(0)
+                    if server.script
+                    else server.repeat or Reply(500, {"error": "no step"})
+                )
                 if isinstance(step, Stream):
                     self.send_response(200)
                     self.send_header("content-type", "text/event-stream")

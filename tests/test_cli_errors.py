@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -15,6 +16,8 @@ def run(*args: str, stdin: bytes = b"", env: dict | None = None) -> subprocess.C
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))
     }
+    # Never the user's own brief cache.
+    environment["SUMMARIZE_CACHE_DIR"] = tempfile.mkdtemp(prefix="summarize-test-cache-")
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "summarize", *args],
