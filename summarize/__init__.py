@@ -28,6 +28,13 @@ _EXPORTS = {
     "KeyPoint": "summarize.schema",
     "Actor": "summarize.schema",
     "OpenQuestion": "summarize.schema",
+    "TimelineEvent": "summarize.schema",
+    "BriefCache": "summarize.cache",
+    "abatch": "summarize.batch",
+    "run_batch": "summarize.batch",
+    "read_items": "summarize.batch",
+    "BatchItem": "summarize.batch",
+    "ItemResult": "summarize.batch",
     "SummarizeError": "summarize.errors",
     "InputError": "summarize.errors",
     "ArticleTooLongError": "summarize.errors",
@@ -39,25 +46,34 @@ __all__ = [
     "Actor",
     "Article",
     "ArticleTooLongError",
+    "BatchItem",
     "Brief",
+    "BriefCache",
     "BriefResult",
     "ConfigurationError",
     "GroundingError",
     "InputError",
+    "ItemResult",
     "KeyPoint",
     "ModelError",
     "OpenQuestion",
     "RetryPolicy",
     "Settings",
     "SummarizeError",
+    "TimelineEvent",
     "Usage",
+    "abatch",
     "asummarize",
     "read_article",
+    "read_items",
+    "run_batch",
     "summarize",
 ]
 
 if TYPE_CHECKING:
     from summarize.article import Article, read_article
+    from summarize.batch import BatchItem, ItemResult, abatch, read_items, run_batch
+    from summarize.cache import BriefCache
     from summarize.core import BriefResult, Settings, Usage, asummarize, summarize
     from summarize.errors import (
         ArticleTooLongError,

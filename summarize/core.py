@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import re
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,7 @@ from summarize.errors import (
 )
 from summarize.grounding import ArticleIndex
 from summarize.llm import Mode, ModelSpec, RetryPolicy, build_client, parse_model_spec
+from summarize.parts import estimate_tokens, merge_briefs, part_articles, split_article
 from summarize.prompts import render_messages
 from summarize.schema import Brief
 
@@ -46,6 +51,10 @@ class Settings:
     temperature: float = 0.0
     reask_temperature: float = 0.7  # re-asks sample, or a model repeats its rejected brief
     max_tokens: int = 2048
+    # The model's context window in tokens: a longer article is briefed in parts and
+    # merged. Known for the embedded model and OpenAI; for another server, give it
+    # to have long articles split (else its "too long" answer is an error).
+    context_tokens: int | None = None
 
 
 class Usage(BaseModel):
@@ -66,6 +75,7 @@ class BriefResult(BaseModel):
     seconds: float
     dropped: list[str] = []  # lenient mode only: what was left out, and why
     cached: bool = False  # from the brief cache: no model call was made
+    parts: int = 1  # a long article is briefed in parts, then merged
 
 
 _SECRET = re.compile(r"\b(sk-[A-Za-z0-9_\-*]{6,}|Bearer\s+\S+)")
@@ -162,7 +172,10 @@ class _Call:
             "messages": messages,
             "model": self.spec.model,
             "max_retries": settings.max_reasks,
-            "context": {"article": ArticleIndex(self.article.text)},
+            "context": {
+                "article": ArticleIndex(self.article.text),
+                "published": self.article.date,
+            },
             "temperature": settings.temperature,
             "max_tokens": settings.max_tokens,
         }
@@ -253,6 +266,12 @@ def summarize(
     Raises a ``SummarizeError`` subclass on failure; never returns an ungrounded brief.
     """
     settings = _settings(settings, options)
+    article = _article(article)
+    parts = split_for_context(article, settings)
+    if len(parts) > 1:
+        started = time.perf_counter()
+        results = [summarize(part, settings, on_text=on_text, cache=cache) for part in parts]
+        return _merged(results, article, started)
     call = _Call(article, settings, cache)
     hit = call.cached()
     if hit is not None:
@@ -276,6 +295,14 @@ async def asummarize(
     """The async form of ``summarize``. ``client`` (from ``make_client(settings,
     is_async=True)``) lets many briefs share one connection pool."""
     settings = _settings(settings, options)
+    article = _article(article)
+    parts = await asyncio.to_thread(split_for_context, article, settings)
+    if len(parts) > 1:
+        started = time.perf_counter()
+        results = await asyncio.gather(
+            *(asummarize(part, settings, cache=cache, client=client) for part in parts)
+        )
+        return _merged(list(results), article, started)
     call = _Call(article, settings, cache)
     hit = call.cached()
     if hit is not None:
@@ -286,6 +313,96 @@ async def asummarize(
     except Exception as exc:
         return call.failed(exc)
     return call.result(brief)
+
+
+# Context windows known without asking: the embedded model's, and OpenAI's current models.
+_KNOWN_WINDOWS = {"openai": 128_000}
+# The article's quotations are listed again after it: up to this share more tokens.
+_QUOTATIONS_SHARE = 1.3
+
+
+def split_for_context(article: Article, settings: Settings) -> list[Article]:
+    """``[article]`` when it fits the model's context with room for the answer; else
+    its parts, cut on paragraph boundaries, each of which fits."""
+    spec = parse_model_spec(settings.model, base_url=settings.base_url, mode=settings.mode)
+    window = settings.context_tokens
+    if spec.provider == "local":
+        from summarize.local import CONTEXT_TOKENS
+
+        window = window or CONTEXT_TOKENS
+        count = _local_token_counter(spec.model, settings.model_path)
+    else:
+        window = window or _KNOWN_WINDOWS.get(spec.provider)
+        count = estimate_tokens  # no tokenizer download: a documented estimate
+    if window is None:
+        return [article]
+
+    templates = Path(settings.templates) if settings.templates else None
+
+    def prompt_tokens(text: str) -> int:
+        messages = render_messages(
+            article.model_copy(update={"text": text}),
+            templates=templates,
+            language=settings.language,
+            summary_sentences=settings.summary_sentences,
+        )
+        return sum(count(m["content"]) for m in messages) + _schema_tokens()
+
+    room = window - settings.max_tokens
+    if prompt_tokens(article.text) <= room:
+        return [article]
+    budget = int((room - prompt_tokens(".")) / _QUOTATIONS_SHARE)
+    if budget < 200:
+        raise ArticleTooLongError(
+            f"the prompt and an answer of {settings.max_tokens} tokens leave no room for the "
+            f"article in {spec.label}'s {window}-token context: lower --max-tokens"
+        )
+    texts = split_article(article.text, budget, count)
+    logging.getLogger("summarize").info(
+        "The article is longer than %s's context: briefing it in %d parts", spec.label, len(texts)
+    )
+    return part_articles(article, texts)
+
+
+def _local_token_counter(name: str, model_path: str | None) -> Callable[[str], int]:
+    """The embedded model's tokenizer, or the estimate where it is not installed."""
+    from summarize.local import LocalModel
+
+    model = LocalModel.shared(name, model_path)
+    try:
+        model.count_tokens(".")
+    except (ImportError, ConfigurationError):
+        return estimate_tokens
+    return model.count_tokens
+
+
+@lru_cache(maxsize=1)
+def _schema_tokens() -> int:
+    return estimate_tokens(json.dumps(Brief.model_json_schema()))
+
+
+def _merged(results: list[BriefResult], article: Article, started: float) -> BriefResult:
+    """The brief of a whole article from its parts' briefs (see ``parts.merge_briefs``)."""
+    from pydantic import ValidationError
+
+    try:
+        brief = merge_briefs([r.brief for r in results], article)
+    except ValidationError as exc:  # each part passed; the merge must too
+        raise GroundingError(f"the merged brief of {len(results)} parts failed: {exc}") from None
+    return BriefResult(
+        brief=brief,
+        model=results[0].model,
+        usage=Usage(
+            prompt_tokens=sum(r.usage.prompt_tokens for r in results),
+            completion_tokens=sum(r.usage.completion_tokens for r in results),
+            total_tokens=sum(r.usage.total_tokens for r in results),
+        ),
+        attempts=sum(r.attempts for r in results),
+        seconds=round(time.perf_counter() - started, 3),
+        dropped=[d for r in results for d in r.dropped],
+        cached=all(r.cached for r in results),
+        parts=len(results),
+    )
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -347,7 +464,8 @@ def _map_error(exc: Exception, spec: ModelSpec, api_key: str | None) -> Summariz
             if "context_length" in str(cause.code or "") + str(cause.message):
                 return say(
                     ArticleTooLongError,
-                    f"the article is too long for {spec.label}: {cause.message}",
+                    f"the article is too long for {spec.label}: {cause.message} (give the "
+                    "model's context size with --context-tokens to have it briefed in parts)",
                 )
             return say(ModelError, f"{where} rejected the request (400): {cause.message}")
         if isinstance(cause, openai.RateLimitError):

@@ -13,6 +13,7 @@ file's size and sha256 before they are used. An unverified file is never loaded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -228,6 +229,24 @@ def _error(status: int, message: str, code: str | None = None) -> httpx2.Respons
     )
 
 
+@contextlib.contextmanager
+def _quiet_llama_cpp() -> Iterator[None]:
+    import ctypes
+
+    import llama_cpp
+    import llama_cpp._logger
+
+    @llama_cpp.llama_log_callback
+    def silent(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        pass
+
+    llama_cpp.llama_log_set(silent, ctypes.c_void_p(0))
+    try:
+        yield
+    finally:
+        llama_cpp.llama_log_set(llama_cpp._logger.llama_log_callback, ctypes.c_void_p(0))
+
+
 class LocalModel:
     """A GGUF model loaded once per process and served as an OpenAI-compatible endpoint."""
 
@@ -237,6 +256,7 @@ class LocalModel:
         self._llama: Any = None
         # llama.cpp holds one context: one generation at a time.
         self._lock = threading.Lock()
+        self._vocabulary: Any = None
 
     @staticmethod
     @lru_cache(maxsize=2)
@@ -265,6 +285,21 @@ class LocalModel:
                     verbose=False,
                 )
             return self._llama
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens ``text`` takes, by the model's own tokenizer (its vocabulary alone is
+        loaded for this when the model is not: a fraction of a second)."""
+        with self._lock:
+            if self._llama is None and self._vocabulary is None:
+                import llama_cpp  # ImportError: the caller estimates instead
+
+                path = ensure_weights(self.name, self.model_path)
+                with _quiet_llama_cpp():  # it warns of a context it never uses
+                    self._vocabulary = llama_cpp.Llama(
+                        model_path=str(path), vocab_only=True, verbose=False
+                    )
+            tokenizer = self._llama or self._vocabulary
+            return len(tokenizer.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def handle(self, request: httpx2.Request) -> httpx2.Response:
         """Answer one OpenAI ``POST /chat/completions`` request."""

@@ -29,6 +29,10 @@ def to_markdown(brief: Brief) -> str:
         name = actor.name + (f" ({actor.affiliation})" if actor.affiliation else "")
         cells = [name, actor.kind, actor.role, actor.stance or ""]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    if brief.timeline:
+        lines += ["", "## Timeline", ""]
+        for event in brief.timeline:
+            lines.append(f"- **{event.date or event.when}** ({event.when}) {event.event}")
     if brief.open_questions:
         lines += ["", "## Open questions", ""]
         for question in brief.open_questions:
@@ -104,6 +108,14 @@ def to_rich(brief: Brief) -> RenderableType:
         cells = [name, actor.kind, actor.role, *([actor.stance or ""] if with_stance else [])]
         actors.add_row(*cells)
     parts.append(actors)
+
+    if brief.timeline:
+        timeline = Table(title="Timeline", title_justify="left", expand=True)
+        timeline.add_column("Date", no_wrap=True)
+        timeline.add_column("Event", overflow="fold")
+        for event in brief.timeline:
+            timeline.add_row(f"{event.date or '?'}\n[dim]{event.when}[/dim]", event.event)
+        parts.append(timeline)
 
     if brief.open_questions:
         questions = Text()

@@ -20,8 +20,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from summarize.grounding import MIN_VERBATIM_SHARE, ArticleIndex, name_key
+from summarize.timeline import resolve, sentence_of
 
 # Item caps keep a small model from looping; they are also in the JSON schema
 # so that grammar-constrained decoding cannot exceed them.
@@ -36,6 +38,7 @@ MAX_QUOTES = 2
 MAX_ALIASES = 3
 MAX_QUESTIONS = 5
 MAX_HEADLINE_WORDS = 20
+MAX_TIMELINE = 6
 # Evidence that strays from the article at its edges is cut to its verbatim core
 # when the core keeps at least this share of the words, and this many words.
 TRIM_SHARE = MIN_VERBATIM_SHARE
@@ -213,8 +216,47 @@ class OpenQuestion(_Strict):
         return question
 
 
+class TimelineEvent(_Strict):
+    """Something the article dates, with its date worked out in code, not by the model."""
+
+    when: str = Field(
+        min_length=1,
+        description="The article's own words for when, copied exactly, e.g. 'on Wednesday', "
+        "'Feb. 12', 'next week'.",
+    )
+    event: str = Field(min_length=1, description="What happened or will happen, in one sentence.")
+    # Not in the schema the model sees: resolved from `when` and the article's date.
+    date: SkipJsonSchema[str | None] = Field(
+        default=None,
+        description="ISO date (2025-02-12), week (2025-W08), month (2025-03) or year; "
+        "None when the article's date does not allow it.",
+    )
+
+    @model_validator(mode="after")
+    def _resolve_the_date(self, info: ValidationInfo) -> TimelineEvent:
+        article = _article(info)
+        if article is None:
+            return self  # a saved brief keeps the date it was given
+        passage = article.passage(self.when)
+        if passage is None:
+            raise ValueError(
+                f"Timeline 'when' {self.when!r} is not in the article. Copy the article's "
+                "own words for when it happened, e.g. 'on Wednesday'."
+            )
+        self.when = passage
+        published = (info.context or {}).get("published")
+        self.date = resolve(passage, published, sentence_of(article.text, passage))
+        return self
+
+
+def _model_must_write_timeline(schema: dict[str, Any]) -> None:
+    schema.setdefault("required", []).append("timeline")
+
+
 class Brief(_Strict):
     """A validated, structured brief of one news article."""
+
+    model_config = ConfigDict(json_schema_extra=_model_must_write_timeline)
 
     headline: str = Field(min_length=1, description="One line, at most 15 words.")
     summary: str = Field(
@@ -230,6 +272,13 @@ class Brief(_Strict):
     actors: list[Actor] = Field(min_length=MIN_ACTORS, max_length=MAX_ACTORS)
     # Required, so that grammar-constrained decoding always writes it.
     open_questions: list[OpenQuestion] = Field(min_length=1, max_length=MAX_QUESTIONS)
+    # Required in the schema the model sees (see model_config), optional when a
+    # brief saved before timelines existed is loaded.
+    timeline: list[TimelineEvent] = Field(
+        default_factory=list,
+        max_length=MAX_TIMELINE,
+        description="Dated events, in the article's order; [] when the article dates nothing.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -243,6 +292,7 @@ class Brief(_Strict):
         for field, model, label in (
             ("key_points", KeyPoint, "point"),
             ("actors", Actor, "name"),
+            ("timeline", TimelineEvent, "when"),
         ):
             kept = []
             for item in data.get(field) or []:

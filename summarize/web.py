@@ -46,7 +46,9 @@ def article_from_html(
             "give the page of one article, or save its text to a file"
         )
     return Article(
-        text=text,
+        # trafilatura puts a paragraph on each line; blank lines between them, as in
+        # a text file, keep them paragraphs for quote attribution.
+        text="\n\n".join(line.strip() for line in text.splitlines() if line.strip()),
         title=getattr(document, "title", None) or None,
         author=getattr(document, "author", None) or None,
         date=_date(getattr(document, "date", None)),

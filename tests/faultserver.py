@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -105,6 +106,7 @@ class FaultServer:
     def __init__(self) -> None:
         self.script: list[Reply | Drop | Stream] = []
         self.repeat: Reply | None = None  # the answer once the script is used up
+        self.answer: Callable[[Any], Reply] | None = None  # or one made from the request
         self.requests: list[dict[str, Any]] = []
         server = self
 
@@ -118,11 +120,12 @@ class FaultServer:
                 server.requests.append(
                     {"path": self.path, "headers": dict(self.headers), "json": body}
                 )
-                step = (
-                    server.script.pop(0)
-                    if server.script
-                    else server.repeat or Reply(500, {"error": "no step"})
-                )
+                if server.script:
+                    step = server.script.pop(0)
+                elif server.answer is not None:
+                    step = server.answer(body)
+                else:
+                    step = server.repeat or Reply(500, {"error": "no step"})
                 if isinstance(step, Stream):
                     self.send_response(200)
                     self.send_header("content-type", "text/event-stream")

@@ -48,11 +48,12 @@ def test_missing_file_and_directory(tmp_path):
         read_article(tmp_path)
 
 
-def test_an_html_page_is_refused_not_summarised_as_text(tmp_path):
+def test_an_html_page_has_its_article_extracted_not_read_as_text(tmp_path):
     page = tmp_path / "page.html"
+    story = " ".join(["The council voted to close the bridge for repairs."] * 12)
     page.write_text(
         "<!DOCTYPE html><html><head><script>track()</script></head>"
-        "<body><nav>Home</nav><p>Story.</p></body></html>"
+        f"<body><nav>Home</nav><article><p>{story}</p></article></body></html>"
     )
-    with pytest.raises(InputError, match="is an HTML page"):
-        read_article(page)
+    article = read_article(page)
+    assert article.text.startswith("The council voted") and "track()" not in article.text

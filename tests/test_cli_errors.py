@@ -120,7 +120,11 @@ def test_help_does_not_import_the_model_stack():
     assert result.stdout.decode().strip() == ""
 
 
-def test_html_page(tmp_path):
+def test_html_page_without_an_article(tmp_path):
     path = tmp_path / "page.html"
     path.write_text("<html><body><script>alert(1)</script><p>News.</p></body></html>")
-    assert_one_line_error(run(str(path)), 2, "is an HTML page")
+    assert_one_line_error(run(str(path)), 2, "no article found")
+
+
+def test_url_while_offline():
+    assert_one_line_error(run("http://127.0.0.1:9/story.html"), 2, "are you offline")
