@@ -78,7 +78,7 @@ def render_messages(
         "text": text,
         # The article's quotations, listed: a small model then copies a quote
         # from the list instead of paraphrasing the story as someone's words.
-        "quotations": [curl_quotes(q) for q in ArticleIndex(article.text).quotations],
+        "quotations": [curl_quotes(q) for q in ArticleIndex.of(article.text).quotations],
         "title": article.title,
         "date": article.date.isoformat() if article.date else None,
         "weekday": article.date.strftime("%A") if article.date else None,

@@ -9,6 +9,8 @@ fix: instructor sends it back as the re-ask.
 
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -249,6 +251,11 @@ class TimelineEvent(_Strict):
         return self
 
 
+@lru_cache(maxsize=4)
+def _brief_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return BaseModel.model_json_schema.__func__(model)  # type: ignore[attr-defined]
+
+
 def _model_must_write_timeline(schema: dict[str, Any]) -> None:
     schema.setdefault("required", []).append("timeline")
 
@@ -257,6 +264,13 @@ class Brief(_Strict):
     """A validated, structured brief of one news article."""
 
     model_config = ConfigDict(json_schema_extra=_model_must_write_timeline)
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        # instructor builds the schema on every request (5 ms); it never changes.
+        if args or kwargs:
+            return super().model_json_schema(*args, **kwargs)
+        return copy.deepcopy(_brief_schema(cls))
 
     headline: str = Field(min_length=1, description="One line, at most 15 words.")
     summary: str = Field(

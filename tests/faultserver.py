@@ -102,6 +102,10 @@ def completion(content: str | None, finish_reason: str = "stop", **message: Any)
     }
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # many clients connect at once in the batch benchmark
+
+
 class FaultServer:
     def __init__(self) -> None:
         self.script: list[Reply | Drop | Stream] = []
@@ -159,7 +163,7 @@ class FaultServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up waiting (a read timeout test)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

@@ -1,0 +1,137 @@
+"""The batch path against a loopback OpenAI-compatible server, measured side by side.
+
+    python bench/batch.py [--articles 1024]
+
+The server (tests/faultserver.py, in its own process) answers every request
+with the embedded model's recorded brief of the seed article after a fixed
+delay; every brief goes through the whole path: HTTP, instructor parsing,
+validation against the article (grounding), and a JSONL line written.
+
+(a) 250 ms delay, concurrency 32: throughput against the ideal 32 / 0.25 s = 128/s.
+(b) no delay, concurrency 1: per-article time between consecutive written lines
+    (the overhead of the whole path), median and p90.
+(c) a cache hit: ``summarize`` of an article whose brief is cached, median of 50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from summarize import Settings, summarize  # noqa: E402
+from summarize.batch import BatchItem, run_batch  # noqa: E402
+from summarize.cache import BriefCache  # noqa: E402
+from summarize.llm import RetryPolicy  # noqa: E402
+
+SEED = (ROOT / "fixtures/articles/trump-putin-call-2025-02-13.txt").read_text(encoding="utf-8")
+
+
+def serve(delay: float, urls: multiprocessing.Queue) -> None:
+    from tests.faultserver import FaultServer, Reply
+    from tests.test_faults import GOOD
+
+    with FaultServer() as server:
+        server.repeat = Reply(200, GOOD, delay=delay)
+        urls.put(server.url)
+        while True:
+            time.sleep(3600)
+
+
+def start_server(delay: float) -> tuple[multiprocessing.Process, str]:
+    context = multiprocessing.get_context("spawn")
+    urls = context.Queue()
+    process = context.Process(target=serve, args=(delay, urls), daemon=True)
+    process.start()
+    return process, urls.get(timeout=60)
+
+
+def settings_for(url: str) -> Settings:
+    return Settings(
+        model="bench-model", base_url=url, api_key="sk-bench", retry=RetryPolicy(max_attempts=2)
+    )
+
+
+def throughput(articles: int, concurrency: int, delay: float) -> float:
+    process, url = start_server(delay)
+    try:
+        items = [BatchItem(id=str(n), text=SEED) for n in range(articles)]
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.perf_counter()
+            totals = run_batch(
+                items, Path(tmp) / "out.jsonl", settings_for(url), concurrency=concurrency
+            )
+            seconds = time.perf_counter() - started
+        assert totals.done == articles, totals
+        return articles / seconds
+    finally:
+        process.terminate()
+
+
+def overhead(articles: int) -> list[float]:
+    process, url = start_server(0.0)
+    try:
+        items = [BatchItem(id=str(n), text=SEED) for n in range(articles)]
+        stamps: list[float] = []
+        with tempfile.TemporaryDirectory() as tmp:
+            run_batch(
+                items,
+                Path(tmp) / "out.jsonl",
+                settings_for(url),
+                concurrency=1,
+                on_result=lambda record: stamps.append(time.perf_counter()),
+            )
+        return [b - a for a, b in itertools.pairwise(stamps[10:])]  # after warm-up
+    finally:
+        process.terminate()
+
+
+def cache_hits(times: int) -> list[float]:
+    process, url = start_server(0.0)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = BriefCache(Path(tmp) / "briefs.sqlite3")
+            summarize(SEED, settings_for(url), cache=cache)  # the miss that fills it
+            seconds = []
+            for _ in range(times):
+                started = time.perf_counter()
+                result = summarize(SEED, settings_for(url), cache=cache)
+                seconds.append(time.perf_counter() - started)
+                assert result.cached
+        return seconds
+    finally:
+        process.terminate()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=1024)
+    args = parser.parse_args()
+    rates = [throughput(args.articles, 32, 0.25) for _ in range(3)]
+    rate = statistics.median(rates)
+    print(
+        f"(a) 250 ms, concurrency 32, {args.articles} articles: {rate:.1f} articles/s median of 3 "
+        f"({', '.join(f'{r:.1f}' for r in rates)}) = {rate / 128:.1%} of the ideal 128/s"
+    )
+    gaps = sorted(overhead(max(args.articles // 4, 100)))
+    print(
+        f"(b) no delay, concurrency 1: {statistics.median(gaps) * 1000:.2f} ms per article median, "
+        f"p90 {gaps[int(len(gaps) * 0.9)] * 1000:.2f} ms ({len(gaps)} articles)"
+    )
+    hits = sorted(cache_hits(50))
+    print(
+        f"(c) cache hit: {statistics.median(hits) * 1000:.2f} ms median, "
+        f"max {hits[-1] * 1000:.2f} ms (50 hits)"
+    )
+
+
+if __name__ == "__main__":
+    main()
