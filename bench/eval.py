@@ -13,7 +13,9 @@ go on), then scored against the dataset (the GUM format of
 - salient-actor recall: gold people, organisations and places that at least 3
   of the 5 reference summaries mention; an actor matches by the gold name or
   any gold mention string;
-- actor precision: listed actors that match any gold entity or occur in the text;
+- actor precision: listed actors that match any gold entity or occur in the text
+  (1.00 by construction: the validators refuse an actor the article never names),
+  and in brackets the stricter share that match a gold entity;
 - ROUGE-1/2/L (F1, stemmed, best over the human summaries) of the brief's
   first summary sentence, and the same for each model summary in the dataset
   as the anchor beside it;
@@ -36,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarize.grounding import ArticleIndex, name_key  # noqa: E402
+from summarize.grounding import ArticleIndex  # noqa: E402
 
 ACTOR_TYPES = {"person", "organization", "place"}
 MIN_SALIENCE = 3  # of the 5 reference summaries
@@ -47,51 +49,56 @@ _SENTENCE_END = re.compile(
     r"(?<![A-Z]\.[A-Z]\.)(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)"
     r"(?<=[.!?])\s+"
 )
-# Words that are not names: a gold mention like "they" or "the team" matches nothing.
+# Capitalised words that do not name: a gold mention like "They" matches nothing.
 _NOT_NAMES = {"the", "a", "an", "of", "and", "he", "she", "it", "they", "we", "his", "her", "its"}
+_NOT_NAMES |= {"this", "that", "these", "those", "their", "our", "i", "you", "mr", "mrs", "ms"}
 
 
 def first_sentence(text: str) -> str:
     return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in name_key(text).split() if w not in _NOT_NAMES]
-
-
-def _is_name(mention: str) -> bool:
-    """A mention that names (has a capitalised word), not "they" or "the team"."""
-    return any(w[:1].isupper() for w in mention.split())
+def _words(text: str) -> set[str]:
+    """The words of a name that name: capitalised or numbers, not "The" or "They"."""
+    return {
+        w.casefold()
+        for w in re.findall(r"\w+", text)
+        if (w[0].isupper() or w[0].isdigit()) and w.casefold() not in _NOT_NAMES
+    }
 
 
 def gold_entities(record: dict) -> list[dict]:
-    """Every gold entity as {name, type, salience, strings}."""
+    """Every gold entity as {name, type, salient, strings}: its name and the mentions
+    that name it ("President Donald Trump"; not "his" or "the team")."""
     entities = []
     for entity in record["named_entities_wikified"] + record["proper_name_entities_unlinked"]:
         name = entity.get("name") or entity["mentions"][0]
-        strings = {name, *entity["mentions"]}
+        strings = [name] + [m for m in entity["mentions"] if m != name and _words(m)]
         entities.append(
             {
                 "name": name,
                 "type": entity["type"],
                 "salient": entity["salience"].count("s") >= MIN_SALIENCE,
-                "strings": [s for s in strings if s == name or _is_name(s)],
+                "strings": strings,
             }
         )
     return entities
 
 
 def matches(actor_names: Iterable[str], entity: dict) -> bool:
-    """An actor names the entity when one of its names and one of the entity's strings
-    have the same words, or the words of one contain those of the other
-    ("Trump" ~ "President Donald Trump", "Afghan team" ~ "the Afghan team's")."""
+    """An actor names the entity when the naming words of one of its names equal, or are
+    part of, those of the entity's name or a mention ("Trump" ~ "President Donald
+    Trump"); or when the actor's name holds the entity's whole name or a mention of
+    two naming words or more ("US President Donald Trump" ~ "Donald Trump")."""
     for actor in actor_names:
-        mine = set(_words(actor))
+        mine = _words(actor)
         if not mine:
             continue
-        for string in entity["strings"]:
-            theirs = set(_words(string))
-            if theirs and (mine <= theirs or theirs <= mine):
+        for n, string in enumerate(entity["strings"]):
+            theirs = _words(string)
+            if not theirs:
+                continue
+            if mine <= theirs or (theirs <= mine and (n == 0 or len(theirs) >= 2)):
                 return True
     return False
 
@@ -126,6 +133,7 @@ def score_article(record: dict, line: dict | None, rouge: object) -> dict:
     row["actors"] = len(actors)
     row["missed"] = [e["name"] for e in salient if not any(matches(_names(a), e) for a in actors)]
     row["found_salient"] = len(salient) - len(row["missed"])
+    row["in_gold"] = sum(any(matches(_names(a), e) for e in gold) for a in actors)
     row["precise"] = sum(
         any(matches(_names(a), e) for e in gold) or any(index.has_name(n) for n in _names(a))
         for a in actors
@@ -157,6 +165,7 @@ def totals(rows: list[dict]) -> dict:
         "recall_briefs": sum(r["found_salient"] for r in done)
         / max(sum(r["salient"] for r in done), 1),
         "precision": sum(r["precise"] for r in done) / max(sum(r["actors"] for r in done), 1),
+        "gold_precision": sum(r["in_gold"] for r in done) / max(sum(r["actors"] for r in done), 1),
         "actors": _mean([r["actors"] for r in done]),
         "seconds": statistics.median([r["seconds"] for r in done]) if done else float("nan"),
         "tokens": _mean([r["tokens"] for r in done]),
@@ -174,14 +183,14 @@ def markdown(label: str, total: dict) -> str:
     return (
         f"| {label} | {total['briefs']}/{total['articles']} | {total['grounding']:.0%} | "
         f"{total['reasked']} | {total['recall']:.2f} ({total['recall_briefs']:.2f}) | "
-        f"{total['precision']:.2f} | {total['actors']:.1f} | {total['rouge1']:.3f} | "
+        f"{total['precision']:.2f} ({total['gold_precision']:.2f}) | {total['actors']:.1f} | {total['rouge1']:.3f} | "
         f"{total['rouge2']:.3f} | {total['rougeL']:.3f} | {total['seconds']:.0f} | "
         f"{total['tokens']:.0f} |\n"
     )
 
 
 HEADER = (
-    "| run | briefs | grounded | re-asked | salient recall (of briefs) | precision | actors | "
+    "| run | briefs | grounded | re-asked | salient recall (of briefs) | precision (gold) | actors | "
     "R-1 | R-2 | R-L | median s | tokens |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 )
 

@@ -94,6 +94,13 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         "--timeout", type=float, default=600.0, help="seconds to wait for one answer (default 600)"
     )
     parser.add_argument(
+        "--context-tokens",
+        type=int,
+        metavar="N",
+        help="the model's context size: longer articles are briefed in parts and merged "
+        "(known for local and openai/)",
+    )
+    parser.add_argument(
         "--no-cache",
         action="store_true",
         help="neither read nor store briefs in the cache (SUMMARIZE_CACHE_DIR/briefs.sqlite3)",
@@ -229,7 +236,9 @@ def _run(args: argparse.Namespace, err: Console) -> int:
         usage = result.usage
         err.print(
             f"{result.model}: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion "
-            f"= {usage.total_tokens} tokens, {result.attempts} attempt(s), {result.seconds:.1f} s",
+            f"= {usage.total_tokens} tokens, {result.attempts} attempt(s), {result.seconds:.1f} s"
+            + (" (from the cache)" if result.cached else "")
+            + (f" ({result.parts} parts)" if result.parts > 1 else ""),
             highlight=False,
             soft_wrap=True,
         )
@@ -251,6 +260,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         max_tokens=args.max_tokens,
         timeout=args.timeout,
         lenient=args.lenient,
+        context_tokens=args.context_tokens,
         retry=RetryPolicy(max_attempts=args.max_attempts, max_seconds=args.max_seconds),
     )
 

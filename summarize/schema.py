@@ -10,6 +10,7 @@ fix: instructor sends it back as the re-ask.
 from __future__ import annotations
 
 import copy
+import re
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -24,7 +25,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from summarize.grounding import MIN_VERBATIM_SHARE, ArticleIndex, name_key
+from summarize.grounding import MIN_QUOTE_WORDS, MIN_VERBATIM_SHARE, ArticleIndex, name_key
 from summarize.timeline import resolve, sentence_of
 
 # Item caps keep a small model from looping; they are also in the JSON schema
@@ -69,12 +70,13 @@ def _ground_evidence(
     """The article's own text for each piece of evidence; one not in the article is an error.
 
     Evidence that strays from the article at its edges is cut to the verbatim
-    run at its core, when that run holds most of its words.
+    run at its core, when that run holds most of its words. Evidence shortened
+    with an ellipsis ("A ... B") is taken as its parts, each checked on its own.
     """
     if article is None:
         return evidence
     grounded, missing = [], []
-    for quote in evidence:
+    for quote in _ellipsis_parts(evidence):
         passage = article.passage(quote)
         if passage is None:
             core, share = article.longest_passage(quote)
@@ -93,6 +95,17 @@ def _ground_evidence(
             "Copy the exact words from the article, or leave the quote out."
         )
     return grounded
+
+
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|\u2026)\s*")
+
+
+def _ellipsis_parts(evidence: list[str]) -> list[str]:
+    parts = []
+    for quote in evidence:
+        pieces = [p for p in _ELLIPSIS.split(quote) if len(p.split()) >= MIN_QUOTE_WORDS]
+        parts.extend(pieces if len(pieces) > 1 or (pieces and _ELLIPSIS.search(quote)) else [quote])
+    return parts[:MAX_EVIDENCE]
 
 
 def _ground_quotes(
@@ -145,11 +158,11 @@ class KeyPoint(_Strict):
         return _ground_evidence(evidence, _article(info), _dropped(info))
 
 
-ActorKind = Literal["person", "organization", "country", "group", "other"]
+ActorKind = Literal["person", "organization", "country", "place", "group", "other"]
 
 
 class Actor(_Strict):
-    """A person, organisation, country or group that plays a part in the story."""
+    """A person, organisation, country, place or group that plays a part in the story."""
 
     name: str = Field(min_length=1, description="The name as written in the article.")
     kind: ActorKind

@@ -241,3 +241,19 @@ def test_schema_caps_reach_the_json_schema():
     schema = Brief.model_json_schema()
     assert schema["properties"]["key_points"]["maxItems"] == MAX_KEY_POINTS
     assert schema["properties"]["actors"]["maxItems"] == MAX_ACTORS
+
+
+def test_evidence_shortened_with_an_ellipsis_is_checked_part_by_part():
+    data = brief_data()
+    data["key_points"][0]["evidence"] = ["Trump said he and Putin ... work together very closely"]
+    evidence = validate(data).key_points[0].evidence
+    assert evidence == ["Trump said he and Putin", "work together very closely"]
+    data["key_points"][0]["evidence"] = ["Trump said he and Putin ... will never work together"]
+    with pytest.raises(ValidationError, match="will never work together"):
+        validate(data)
+
+
+def test_a_place_can_be_an_actor():
+    data = brief_data()
+    data["actors"].append({"name": "Kremlin", "kind": "place", "role": "Where the call began"})
+    assert validate(data).actors[-1].kind == "place"
