@@ -125,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--markdown", action="store_true", help="print the brief as Markdown")
     _add_model_options(parser)
     parser.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="the article's publication date, for its timeline (default: from the page or a "
+        "leading 'date YYYY-MM-DD' line)",
+    )
+    parser.add_argument(
         "-u", "--usage", action="store_true", help="print tokens, attempts and time to stderr"
     )
     parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
@@ -214,6 +220,8 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     from summarize.render import to_json, to_markdown, to_rich
 
     article = read_article(args.article)
+    if args.date:
+        article = article.model_copy(update={"date": _date(args.date)})
     settings = _settings(args)
     cache = _cache(args)
     out = Console()
@@ -265,6 +273,17 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
+def _date(text: str) -> object:
+    import datetime as dt
+
+    from summarize.errors import InputError
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--date {text!r} is not a date: give it as YYYY-MM-DD") from None
+
+
 def _cache(args: argparse.Namespace) -> BriefCache | None:
     from summarize.cache import BriefCache
 
@@ -274,12 +293,13 @@ def _cache(args: argparse.Namespace) -> BriefCache | None:
 def _run_batch(args: argparse.Namespace, err: Console) -> int:
     from pathlib import Path
 
-    from summarize.batch import read_items, run_batch
+    from summarize.batch import load_done, read_items, run_batch
 
     items = read_items(args.input)
     out = Path(args.output)
     settings = _settings(args)
-    with _BatchProgress(err, total=len(items)) as progress:
+    left = len({item.id for item in items} - load_done(out))  # a resumed run shows what is left
+    with _BatchProgress(err, total=left) as progress:
         totals = run_batch(
             items,
             out,

@@ -128,3 +128,9 @@ def test_html_page_without_an_article(tmp_path):
 
 def test_url_while_offline():
     assert_one_line_error(run("http://127.0.0.1:9/story.html"), 2, "are you offline")
+
+
+def test_a_bad_date(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("Some news.")
+    assert_one_line_error(run(str(path), "--date", "13/02/2025"), 2, "give it as YYYY-MM-DD")

@@ -129,3 +129,20 @@ def seed_brief_with_timeline(timeline: list[dict]) -> dict:
         "open_questions": [{"question": "When will they meet?", "why_open": "No date given."}],
         "timeline": timeline,
     }
+
+
+def test_the_callers_date_reaches_the_prompt(tmp_path, monkeypatch, capsys, seed_text):
+    from summarize.cli import main
+    from tests.faultserver import FaultServer, Reply
+    from tests.test_faults import GOOD
+
+    undated = tmp_path / "article.txt"
+    undated.write_text(seed_text.split(" ", 2)[2], encoding="utf-8")  # without its date line
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with FaultServer() as server:
+        server.repeat = Reply(200, GOOD)
+        args = [str(undated), "--date", "2025-02-13", "--base-url", server.url, "-m", "m"]
+        assert main([*args, "--json", "--no-cache"]) == 0
+        prompt = server.requests[0]["json"]["messages"][1]["content"]
+    assert "Published: 2025-02-13 (Thursday)" in prompt
+    capsys.readouterr()
