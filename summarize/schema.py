@@ -145,12 +145,14 @@ class _Strict(BaseModel):
 class KeyPoint(_Strict):
     """One thing the article establishes, with the article's own words as evidence."""
 
-    point: str = Field(min_length=1, description="The point, in one sentence.")
+    # Evidence first: a small model that copies the article before it writes its own
+    # sentence does not echo that sentence back as "evidence".
     evidence: list[Quote] = Field(
         min_length=1,
         max_length=MAX_EVIDENCE,
         description="Verbatim quotes from the article that support the point.",
     )
+    point: str = Field(min_length=1, description="The point, in one sentence.")
 
     @field_validator("evidence")
     @classmethod
