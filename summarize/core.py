@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
@@ -161,10 +162,17 @@ class _Call:
     """One brief in the making: the request, the cache entry and the counters."""
 
     def __init__(
-        self, article: Article | str, settings: Settings, cache: BriefCache | None
+        self,
+        article: Article | str,
+        settings: Settings,
+        cache: BriefCache | None,
+        whole: Article | None = None,
     ) -> None:
         self.started = time.perf_counter()
         self.article = _article(article)
+        # A part of a long article is checked against the whole: an actor the part
+        # calls "Putin" may be "Vladimir Putin" a few paragraphs earlier.
+        grounding = (whole or self.article).text
         self.settings = settings
         self.spec: ModelSpec = parse_model_spec(
             settings.model, base_url=settings.base_url, mode=settings.mode
@@ -182,7 +190,7 @@ class _Call:
             "model": self.spec.model,
             "max_retries": settings.max_reasks,
             "context": {
-                "article": ArticleIndex.of(self.article.text),
+                "article": ArticleIndex.of(grounding),
                 "published": self.article.date,
             },
             "temperature": settings.temperature,
@@ -199,6 +207,7 @@ class _Call:
                 lenient=settings.lenient,
                 temperature=settings.temperature,
                 max_reasks=settings.max_reasks,
+                grounded_in=hashlib.sha256(grounding.encode()).hexdigest()[:16],
             )
         self.attempts = [0]
         _ATTEMPTS.set(self.attempts)
@@ -277,11 +286,21 @@ def summarize(
     settings = _settings(settings, options)
     article = _article(article)
     parts = split_for_context(article, settings)
-    if len(parts) > 1:
-        started = time.perf_counter()
-        results = [summarize(part, settings, on_text=on_text, cache=cache) for part in parts]
-        return _merged(results, article, started)
-    call = _Call(article, settings, cache)
+    if len(parts) == 1:
+        return _brief(article, settings, cache, on_text)
+    started = time.perf_counter()
+    results = [_brief(part, settings, cache, on_text, whole=article) for part in parts]
+    return _merged(results, article, started)
+
+
+def _brief(
+    article: Article,
+    settings: Settings,
+    cache: BriefCache | None,
+    on_text: Callable[[str], None] | None,
+    whole: Article | None = None,
+) -> BriefResult:
+    call = _Call(article, settings, cache, whole)
     hit = call.cached()
     if hit is not None:
         return hit
@@ -306,13 +325,23 @@ async def asummarize(
     settings = _settings(settings, options)
     article = _article(article)
     parts = await asyncio.to_thread(split_for_context, article, settings)
-    if len(parts) > 1:
-        started = time.perf_counter()
-        results = await asyncio.gather(
-            *(asummarize(part, settings, cache=cache, client=client) for part in parts)
-        )
-        return _merged(list(results), article, started)
-    call = _Call(article, settings, cache)
+    if len(parts) == 1:
+        return await _abrief(article, settings, cache, client)
+    started = time.perf_counter()
+    results = await asyncio.gather(
+        *(_abrief(part, settings, cache, client, whole=article) for part in parts)
+    )
+    return _merged(list(results), article, started)
+
+
+async def _abrief(
+    article: Article,
+    settings: Settings,
+    cache: BriefCache | None,
+    client: Any,
+    whole: Article | None = None,
+) -> BriefResult:
+    call = _Call(article, settings, cache, whole)
     hit = call.cached()
     if hit is not None:
         return hit

@@ -298,7 +298,11 @@ class Brief(_Strict):
     key_points: list[KeyPoint] = Field(
         min_length=1, max_length=MAX_KEY_POINTS, json_schema_extra={"minItems": MIN_KEY_POINTS}
     )
-    actors: list[Actor] = Field(min_length=MIN_ACTORS, max_length=MAX_ACTORS)
+    # The schema asks for MIN_ACTORS; lenient mode may keep fewer once it has left
+    # out the actors that failed their checks (see _enough_actors).
+    actors: list[Actor] = Field(
+        min_length=1, max_length=MAX_ACTORS, json_schema_extra={"minItems": MIN_ACTORS}
+    )
     # Required, so that grammar-constrained decoding always writes it.
     open_questions: list[OpenQuestion] = Field(min_length=1, max_length=MAX_QUESTIONS)
     # Required in the schema the model sees (see model_config), optional when a
@@ -318,10 +322,10 @@ class Brief(_Strict):
         if dropped is None or not isinstance(data, dict):
             return data
         data = dict(data)
-        for field, model, label in (
-            ("key_points", KeyPoint, "point"),
-            ("actors", Actor, "name"),
-            ("timeline", TimelineEvent, "when"),
+        for field, model, label, what_it_is in (
+            ("key_points", KeyPoint, "point", "key point"),
+            ("actors", Actor, "name", "actor"),
+            ("timeline", TimelineEvent, "when", "timeline event"),
         ):
             kept = []
             for item in data.get(field) or []:
@@ -331,7 +335,7 @@ class Brief(_Strict):
                 except ValidationError as error:
                     what = item.get(label) if isinstance(item, dict) else item
                     reason = error.errors()[0]["msg"].removeprefix("Value error, ")
-                    dropped.append(f"{field[:-1].replace('_', ' ')} {what!r}: {reason}")
+                    dropped.append(f"{what_it_is} {what!r}: {reason}")
             data[field] = kept
         return data
 
@@ -351,6 +355,16 @@ class Brief(_Strict):
         for point in key_points:
             seen.setdefault(name_key(point.point), point)
         return list(seen.values())
+
+    @field_validator("actors")
+    @classmethod
+    def _enough_actors(cls, actors: list[Actor], info: ValidationInfo) -> list[Actor]:
+        if len(actors) < MIN_ACTORS and _dropped(info) is None:
+            raise ValueError(
+                f"List at least {MIN_ACTORS} actors: the people, organizations and places "
+                "the story is about."
+            )
+        return actors
 
     @field_validator("actors")
     @classmethod

@@ -103,7 +103,9 @@ def answer_for_part(request: dict) -> Reply:
     """SYNTHETIC model: briefs whichever part it is sent, naming the known actors in it."""
     prompt = request["messages"][1]["content"]
     text = prompt.split("<article>\n", 1)[1].split("\n</article>", 1)[0]
-    return Reply(200, completion(json.dumps(brief_for(text, [n for n in NAMES if n in text][:5]))))
+    # Names from elsewhere in the article are fine: a part is checked against the whole.
+    names = [n for n in NAMES if n in text] + ["Donald Trump", "Helen Okafor", "Port Alder"]
+    return Reply(200, completion(json.dumps(brief_for(text, list(dict.fromkeys(names))[:5]))))
 
 
 def test_a_long_article_is_briefed_in_parts_and_merged(seed_text):

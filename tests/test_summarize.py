@@ -50,15 +50,18 @@ def test_summarize_the_seed_article(seed_text):
 
 @pytest.mark.vcr
 @pytest.mark.default_cassette(SEED_CASSETTE)
-@pytest.mark.xfail(
-    strict=True,
-    reason="known quality gap: local/qwen2.5-coder-1.5b leaves Zelensky out of the actors in the "
-    "recorded brief of the seed article (prompt fixes tried: see bench/RESULTS.md). Strict: a "
-    "recording that names him makes this pass and the marker must go.",
-)
 def test_seed_brief_names_zelensky_among_the_actors(seed_text):
+    # Missing before the prompt asked for the main subjects and everyone quoted.
     brief = summarize(Article.from_text(seed_text)).brief
     assert any("Zelensky" in actor.name for actor in brief.actors)
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette(SEED_CASSETTE)
+def test_seed_brief_timeline_has_wednesday_resolved_in_code(seed_text):
+    brief = summarize(Article.from_text(seed_text)).brief  # the article is dated 2025-02-13
+    wednesdays = [event for event in brief.timeline if event.when == "Wednesday"]
+    assert wednesdays and all(event.date == "2025-02-12" for event in wednesdays)
 
 
 @pytest.mark.vcr
@@ -109,30 +112,56 @@ HARBOUR = FIXTURES / "articles" / "harbour-bridge-closure.txt"
 
 @pytest.mark.vcr
 @pytest.mark.default_cassette("harbour_brief.yaml")
-def test_a_brief_that_keeps_failing_its_checks_is_refused_not_passed_off():
-    # Recorded: the 1.5B model paraphrased evidence in all three attempts.
+def test_the_harbour_article_is_briefed_and_quotes_are_cut_to_the_quoted_words():
     article = Article.from_text(HARBOUR.read_text(encoding="utf-8"))
-    with pytest.raises(GroundingError) as caught:
-        summarize(article)
-    assert "still failed validation after 3 attempts" in str(caught.value)
-    assert "not found word for word" in caught.value.errors[0]
+    result = summarize(article)
+    for point in result.brief.key_points:
+        assert point.evidence and all(quote in article.text for quote in point.evidence)
+    names = " | ".join(actor.name for actor in result.brief.actors)
+    assert "Okafor" in names
+    for actor in result.brief.actors:
+        assert all(quote in article.text for quote in actor.quotes)
+
+
+SMALL = "local/qwen2.5-coder-0.5b"
 
 
 @pytest.mark.vcr
-@pytest.mark.default_cassette("harbour_brief.yaml")
-def test_lenient_mode_returns_the_checked_part_and_lists_the_rest():
+@pytest.mark.default_cassette("harbour_brief_0.5b.yaml")
+def test_the_fast_model_briefs_the_harbour_article():
     article = Article.from_text(HARBOUR.read_text(encoding="utf-8"))
-    result = summarize(article, lenient=True)
-    assert result.attempts == 3
-    assert any(
-        "evidence not in the article" in item or "key point" in item for item in result.dropped
-    )
+    result = summarize(article, model=SMALL)
+    assert result.model == SMALL
     for point in result.brief.key_points:
         assert point.evidence and all(quote in article.text for quote in point.evidence)
-    quotes = {actor.name: actor.quotes for actor in result.brief.actors}
-    okafor = next(name for name in quotes if "Okafor" in name)
-    assert quotes[okafor] == ["painful but unavoidable"]  # cut from the reporting sentence
-    assert all(q in article.text for qs in quotes.values() for q in qs)
+
+
+# The demo article in two parts (a 4,500-token context): recorded, the 1.5B model
+# briefed the first part at once, and for the second named an actor the article
+# never mentions ("Medvedev") in all three attempts.
+PARTS_CASSETTE = "seed_in_parts.yaml"
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette(PARTS_CASSETTE)
+def test_a_brief_that_keeps_failing_its_checks_is_refused_not_passed_off(seed_text):
+    with pytest.raises(GroundingError) as caught:
+        summarize(Article.from_text(seed_text), context_tokens=4500)
+    assert "still failed validation after 3 attempts" in str(caught.value)
+    assert any("Medvedev" in error for error in caught.value.errors)
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette(PARTS_CASSETTE)
+def test_lenient_mode_returns_the_checked_part_and_lists_the_rest(seed_text):
+    article = Article.from_text(seed_text)
+    result = summarize(article, context_tokens=4500, lenient=True)
+    assert result.attempts == 4  # 1 for the first part, 3 for the second
+    assert any("Medvedev" in item for item in result.dropped)
+    assert "Medvedev" not in " ".join(actor.name for actor in result.brief.actors)
+    for point in result.brief.key_points:
+        assert point.evidence and all(quote in article.text for quote in point.evidence)
+    assert all(q in article.text for actor in result.brief.actors for q in actor.quotes)
 
 
 @pytest.mark.vcr
@@ -149,15 +178,15 @@ def test_instructions_inside_the_article_are_not_followed():
 
 
 @pytest.mark.vcr
-@pytest.mark.default_cassette("seed_in_parts.yaml")
+@pytest.mark.default_cassette(PARTS_CASSETTE)
 def test_a_long_article_is_briefed_in_parts_by_the_embedded_model(seed_text):
-    # A context of 4,500 tokens makes the demo article too long for one request: the
-    # recording holds the embedded model's briefs of each part, merged here.
     article = Article.from_text(seed_text)
     result = summarize(article, context_tokens=4500, lenient=True)
-    assert result.parts >= 2
+    assert result.parts == 2
     names = " | ".join(actor.name for actor in result.brief.actors)
     assert "Trump" in names and "Putin" in names
     assert len({actor.name for actor in result.brief.actors}) == len(result.brief.actors)
-    for point in result.brief.key_points:
-        assert all(quote in article.text for quote in point.evidence)
+    evidence = [quote for point in result.brief.key_points for quote in point.evidence]
+    assert all(quote in article.text for quote in evidence)
+    second_half = article.text[len(article.text) // 2 :]
+    assert any(quote in second_half for quote in evidence)  # the second part is represented
