@@ -14,7 +14,6 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 _WORD = re.compile(r"\w+")
@@ -56,6 +55,18 @@ class ArticleIndex:
                 last += 1
             if last > first:
                 self._quotations.append(range(first, last))
+        # Where each word occurs, for finding runs without scanning the whole article.
+        self._positions: dict[str, list[int]] = {}
+        for i, word in enumerate(self._words):
+            self._positions.setdefault(word, []).append(i)
+        # Paragraphs (blank-line separated): the words of each, and each word's paragraph.
+        breaks = [m.start() for m in re.finditer("\n\n", text)]
+        bounds = list(zip([0, *breaks], [*breaks, len(text)], strict=True))
+        self._paragraph_of = [bisect.bisect_left(breaks, start) for start in starts]
+        self._paragraph_words = [set(_words(text[a:b])) for a, b in bounds]
+        self._paragraph_is_pronoun_led = [
+            bool(_PRONOUN.match(text[a:b].strip())) for a, b in bounds
+        ]
 
     @staticmethod
     @lru_cache(maxsize=32)
@@ -63,19 +74,39 @@ class ArticleIndex:
         """The index of ``text``, built once (a brief needs it for its prompt and its checks)."""
         return ArticleIndex(text)
 
-    def _find(self, words: list[str], haystack: list[str]) -> int | None:
+    def _find(self, words: list[str]) -> int | None:
+        """Where the article has ``words`` in a row: the first word's index, or None."""
         if not words:
             return None
-        first, size = words[0], len(words)
-        for start, word in enumerate(haystack):
-            if word == first and haystack[start : start + size] == words:
+        size = len(words)
+        for start in self._positions.get(words[0], ()):
+            if self._words[start : start + size] == words:
                 return start
         return None
+
+    def _longest_run(self, words: list[str]) -> tuple[int, int]:
+        """The longest run of ``words`` that the article has in a row, as (index of its
+        first word in the article, length); the earliest in the article on a tie."""
+        best_start, best_size = 0, 0
+        for k in range(len(words)):
+            if len(words) - k < best_size:
+                break
+            for i in self._positions.get(words[k], ()):
+                size = 1
+                while (
+                    k + size < len(words)
+                    and i + size < len(self._words)
+                    and self._words[i + size] == words[k + size]
+                ):
+                    size += 1
+                if size > best_size or (size == best_size and i < best_start):
+                    best_start, best_size = i, size
+        return best_start, best_size
 
     def passage(self, quote: str) -> str | None:
         """The article's own text for ``quote``, or None when its words are not in the article."""
         words = _words(quote)
-        start = self._find(words, self._words)
+        start = self._find(words)
         if start is None:
             return None
         return self._span(start, start + len(words) - 1)
@@ -84,10 +115,10 @@ class ArticleIndex:
         """The longest run of the quote's words that the article has verbatim, as the
         article's text, and the share of the quote's words it covers."""
         words = _words(quote)
-        match = SequenceMatcher(None, self._words, words, autojunk=False).find_longest_match()
-        if not match.size:
+        start, size = self._longest_run(words)
+        if not size:
             return "", 0.0
-        return self._span(match.a, match.a + match.size - 1), match.size / len(words)
+        return self._span(start, start + size - 1), size / len(words)
 
     def _span(self, first: int, last: int) -> str:
         """The article's text from word ``first`` to word ``last``. A span cut inside a
@@ -113,10 +144,10 @@ class ArticleIndex:
         when its paragraph, or the one before, names the speaker.
         """
         words = _words(quote)
-        match = SequenceMatcher(None, self._words, words, autojunk=False).find_longest_match()
-        if match.size < MIN_VERBATIM_SHARE * len(words):
+        start, size = self._longest_run(words)
+        if not size or size < MIN_VERBATIM_SHARE * len(words):
             return None
-        matched = range(match.a, match.a + match.size)
+        matched = range(start, start + size)
         best: range = range(0)
         for quotation in self._quotations:
             if speaker and not self._names_near(speaker, quotation.start):
@@ -143,16 +174,12 @@ class ArticleIndex:
         """True when the paragraph holding word number ``word`` has the last word of one of
         ``names`` (a surname; "Kremlin" in "the Kremlin"), or starts with a pronoun ("He
         added ...") and the paragraph before has it."""
-        at = self._matches[word].start()
-        start = self.text.rfind("\n\n", 0, at) + 1  # 0 when there is none
-        end = self.text.find("\n\n", at) % (len(self.text) + 1)
-        paragraph = self.text[start:end]
+        paragraph = self._paragraph_of[word]
         surnames = {words[-1] for words in map(_words, names) if words}
-        if surnames & set(_words(paragraph)):
+        if surnames & self._paragraph_words[paragraph]:
             return True
-        if _PRONOUN.match(paragraph.strip()) and start > 1:
-            before = self.text[self.text.rfind("\n\n", 0, start - 1) + 1 : start]
-            return bool(surnames & set(_words(before)))
+        if self._paragraph_is_pronoun_led[paragraph] and paragraph > 0:
+            return bool(surnames & self._paragraph_words[paragraph - 1])
         return False
 
     def has_quote(self, quote: str) -> bool:
@@ -162,12 +189,12 @@ class ArticleIndex:
     def has_name(self, name: str) -> bool:
         """True when the name occurs in the article, in any letter case."""
         words = _words(name)
-        if self._find(words, self._words) is not None:
+        if self._find(words) is not None:
             return True
         # "Port Alder Mayor Helen Okafor" for the article's "Mayor Helen Okafor": most of
         # the name, two words or more, written together in the article.
-        match = SequenceMatcher(None, self._words, words, autojunk=False).find_longest_match()
-        return match.size >= 2 and match.size >= len(words) / 2
+        size = self._longest_run(words)[1]
+        return size >= 2 and size >= len(words) / 2
 
 
 def name_key(name: str) -> str:
