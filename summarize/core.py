@@ -30,7 +30,7 @@ from summarize.grounding import ArticleIndex
 from summarize.llm import Mode, ModelSpec, RetryPolicy, build_client, parse_model_spec
 from summarize.parts import estimate_tokens, merge_briefs, part_articles, split_article
 from summarize.prompts import render_messages
-from summarize.schema import Brief
+from summarize.schema import CHECKING, Brief
 
 
 @dataclass(frozen=True)
@@ -202,13 +202,10 @@ class _Call:
             "messages": messages,
             "model": self.spec.model,
             "max_retries": settings.max_reasks,
-            "context": {
-                "article": ArticleIndex.of(grounding),
-                "published": self.article.date,
-            },
             "temperature": settings.temperature,
             "max_tokens": settings.max_tokens,
         }
+        self.checking = {"article": ArticleIndex.of(grounding), "published": self.article.date}
         self.cache = cache
         self.key = ""
         if cache is not None:
@@ -262,7 +259,7 @@ class _Call:
         if not (self.settings.lenient and isinstance(error, GroundingError) and failed):
             raise error from None
         dropped: list[str] = []
-        context = {**self.kwargs["context"], "dropped": dropped}
+        context = {**self.checking, "dropped": dropped}
         try:
             brief = Brief.model_validate_json(_answer_text(failed[-1].completion), context=context)
         except ValueError:
@@ -318,10 +315,13 @@ def _brief(
     if hit is not None:
         return hit
     client = make_client(settings, is_async=False, on_text=on_text)
+    checking = CHECKING.set(call.checking)
     try:
         brief = client.create(**call.kwargs)
     except Exception as exc:
         return call.failed(exc)
+    finally:
+        CHECKING.reset(checking)
     return call.result(brief)
 
 
@@ -359,10 +359,13 @@ async def _abrief(
     if hit is not None:
         return hit
     client = client or make_client(settings, is_async=True)
+    checking = CHECKING.set(call.checking)  # a task has its own copy of the context
     try:
         brief = await client.create(**call.kwargs)
     except Exception as exc:
         return call.failed(exc)
+    finally:
+        CHECKING.reset(checking)
     return call.result(brief)
 
 

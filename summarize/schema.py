@@ -1,8 +1,12 @@
 """The brief: pydantic models and the validators that ground them in the article.
 
-The article reaches the validators through pydantic's validation context
-(instructor passes ``context=`` through), as ``{"article": ArticleIndex}``.
-Without a context (loading a saved brief) only the shape is checked.
+The article reaches the validators through pydantic's validation context,
+``{"article": ArticleIndex, "published": date, "dropped": list (lenient)}``,
+given to ``model_validate`` or, while a model answers, set in ``CHECKING``
+(not through instructor's ``context=``: instructor renders every message as a
+Jinja template when given one, so an article with ``{{`` in it would break or
+be rewritten). Without a context (loading a saved brief) only the shape is
+checked.
 A failed check raises a ``ValueError`` whose message tells the model what to
 fix: instructor sends it back as the re-ask.
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -51,8 +56,16 @@ Quote = Annotated[str, Field(min_length=1, description="Copied word for word fro
 Name = Annotated[str, Field(min_length=1)]
 
 
+# The validation context while a model's answer is checked (see the module docstring).
+CHECKING: ContextVar[dict[str, Any] | None] = ContextVar("summarize_checking", default=None)
+
+
+def _context(info: ValidationInfo) -> dict[str, Any]:
+    return info.context or CHECKING.get() or {}
+
+
 def _article(info: ValidationInfo) -> ArticleIndex | None:
-    context = info.context or {}
+    context = _context(info)
     article = context.get("article")
     if isinstance(article, str):
         return ArticleIndex(article)
@@ -61,7 +74,7 @@ def _article(info: ValidationInfo) -> ArticleIndex | None:
 
 def _dropped(info: ValidationInfo) -> list[str] | None:
     """In lenient mode, the list that records what was left out; else None."""
-    return (info.context or {}).get("dropped")
+    return _context(info).get("dropped")
 
 
 def _ground_evidence(
@@ -261,7 +274,7 @@ class TimelineEvent(_Strict):
                 "own words for when it happened, e.g. 'on Wednesday'."
             )
         self.when = passage
-        published = (info.context or {}).get("published")
+        published = _context(info).get("published")
         self.date = resolve(passage, published, sentence_of(article.text, passage))
         return self
 
@@ -330,7 +343,7 @@ class Brief(_Strict):
             kept = []
             for item in data.get(field) or []:
                 try:
-                    model.model_validate(item, context={**(info.context or {}), "dropped": []})
+                    model.model_validate(item, context={**_context(info), "dropped": []})
                     kept.append(item)
                 except ValidationError as error:
                     what = item.get(label) if isinstance(item, dict) else item

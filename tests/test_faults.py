@@ -34,6 +34,7 @@ def recorded_answer() -> str:
 
 
 GOOD = completion(recorded_answer())
+SEED_ARTICLE_TEXT = SEED.read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -377,3 +378,13 @@ def test_no_secret_in_any_fixture_or_recording():
             text = path.read_text(encoding="utf-8", errors="replace").lower()
             assert "authorization" not in text, path
             assert "bearer " not in text and "sk-" not in text, path
+
+
+def test_template_syntax_in_an_article_reaches_the_model_as_written(server):
+    # instructor renders messages as Jinja templates when given a validation context;
+    # the article must reach the model untouched, braces and all.
+    text = SEED_ARTICLE_TEXT + "\n\nA reader wrote: {{ article }} {% if x %}y{% endif %} {#"
+    server.script = [Reply(200, GOOD)]
+    run(server, Article.from_text(text))
+    prompt = server.requests[0]["json"]["messages"][1]["content"]
+    assert "{{ article }} {% if x %}y{% endif %} {#" in prompt
