@@ -39,7 +39,7 @@ def serve(delay: float, urls: multiprocessing.Queue) -> None:
     from tests.faultserver import FaultServer, Reply
     from tests.test_faults import GOOD
 
-    with FaultServer() as server:
+    with FaultServer(keep_alive=True) as server:
         server.repeat = Reply(200, GOOD, delay=delay)
         urls.put(server.url)
         while True:

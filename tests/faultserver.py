@@ -107,7 +107,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class FaultServer:
-    def __init__(self) -> None:
+    def __init__(self, keep_alive: bool = False) -> None:
         self.script: list[Reply | Drop | Stream] = []
         self.repeat: Reply | None = None  # the answer once the script is used up
         self.answer: Callable[[Any], Reply] | None = None  # or one made from the request
@@ -115,6 +115,11 @@ class FaultServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1 keeps connections open, as real servers do (the batch benchmark);
+            # the fault tests use HTTP/1.0, a connection per request.
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes
+
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
 
