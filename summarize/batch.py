@@ -275,6 +275,9 @@ def run_batch(
     """
     started = time.perf_counter()
     totals = BatchTotals()
+    if out.is_dir():
+        raise InputError(f"{out} is a directory: give the path of the JSONL file to write")
+    out.parent.mkdir(parents=True, exist_ok=True)
     done = load_done(out)
     seen: set[str] = set()
 

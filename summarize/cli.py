@@ -298,7 +298,8 @@ def _run_batch(args: argparse.Namespace, err: Console) -> int:
     items = read_items(args.input)
     out = Path(args.output)
     settings = _settings(args)
-    left = len({item.id for item in items} - load_done(out))  # a resumed run shows what is left
+    done = load_done(out) if out.is_file() else set()
+    left = len({item.id for item in items} - done)  # a resumed run shows what is left
     with _BatchProgress(err, total=left) as progress:
         totals = run_batch(
             items,

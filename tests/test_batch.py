@@ -321,3 +321,10 @@ def test_the_batch_help_documents_resume_and_exit_codes():
     help_text = result.stdout.decode()
     assert result.returncode == 0
     assert "resume" in help_text and "6  some articles failed" in help_text
+
+
+def test_an_output_that_is_a_directory_is_a_clear_error(server, tmp_path):
+    with pytest.raises(InputError, match="is a directory"):
+        run_batch(seed_items(1), tmp_path, settings_for(server))
+    run_batch(seed_items(1), tmp_path / "new" / "out.jsonl", settings_for(server))
+    assert len(lines_of(tmp_path / "new" / "out.jsonl")) == 1
