@@ -206,6 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", help="the run's name in the table (default: output's stem)")
     parser.add_argument("--score-only", action="store_true", help="score the briefs in OUTPUT")
     parser.add_argument("--markdown", metavar="FILE", help="append the totals row to FILE")
+    parser.add_argument(
+        "--only",
+        metavar="RUN.jsonl",
+        help="score only the articles that RUN.jsonl holds (to compare two runs on the "
+        "articles both reached)",
+    )
     args, batch_options = parser.parse_known_args(argv)
 
     if not args.score_only:
@@ -220,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     rouge = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     records = _read_jsonl(Path(args.dataset))
     lines = {record["id"]: record for record in _read_jsonl(Path(args.output))}
+    if args.only:
+        wanted = {record["id"] for record in _read_jsonl(Path(args.only))}
+        records = [record for record in records if record["id"] in wanted]
     rows = [score_article(record, lines.get(record["id"]), rouge) for record in records]
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
