@@ -173,8 +173,9 @@ def totals(rows: list[dict]) -> dict:
     for metric in ("rouge1", "rouge2", "rougeL"):
         total[metric] = _mean([r[metric] for r in done])
     for source in ANCHORS:
+        # Over the articles the run briefed: the same articles as its own ROUGE.
         total[f"rougeL:{source}"] = _mean(
-            [r[f"rougeL:{source}"] for r in rows if f"rougeL:{source}" in r]
+            [r[f"rougeL:{source}"] for r in done if f"rougeL:{source}" in r]
         )
     return total
 
