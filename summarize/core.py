@@ -337,7 +337,11 @@ async def asummarize(
     is_async=True)``) lets many briefs share one connection pool."""
     settings = _settings(settings, options)
     article = _article(article)
-    parts = await asyncio.to_thread(split_for_context, article, settings)
+    spec = parse_model_spec(settings.model, base_url=settings.base_url, mode=settings.mode)
+    if spec.provider == "local":  # counting may load the model's tokenizer: off the loop
+        parts = await asyncio.to_thread(split_for_context, article, settings)
+    else:
+        parts = split_for_context(article, settings)
     if len(parts) == 1:
         return await _abrief(article, settings, cache, client)
     started = time.perf_counter()
