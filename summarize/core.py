@@ -115,12 +115,13 @@ def _usage(total: Any) -> Usage:
 def _response_model() -> type[Brief]:
     """``Brief`` as instructor wants it, made once: instructor would otherwise wrap it in
     a new pydantic class, and build that class's JSON schema, on every request (~10 ms)."""
+    from instructor.v2.core import patch
     from instructor.v2.core.function_calls import response_schema
     from instructor.v2.validation import async_validators
 
     # instructor 1.17 walks the model's classes for async validators five times a
     # request (~2 ms, most of a batch's overhead per article); a class checked once
-    # stays checked. Its call sites import the function anew each time.
+    # stays checked. Its call sites import the function anew each time, but one.
     check = async_validators.reject_async_validators
     checked: set[Any] = set()
 
@@ -130,6 +131,7 @@ def _response_model() -> type[Brief]:
             checked.add(response_model)
 
     async_validators.reject_async_validators = reject_async_validators_once
+    patch.reject_async_validators = reject_async_validators_once
     return response_schema(Brief)
 
 

@@ -149,8 +149,9 @@ class ArticleIndex:
             return None
         matched = range(start, start + size)
         best: range = range(0)
+        surnames = {words[-1] for words in map(_words, speaker or []) if words}
         for quotation in self._quotations:
-            if speaker and not self._names_near(speaker, quotation.start):
+            if speaker and not self._names_near(surnames, quotation.start):
                 continue
             overlap = range(max(matched.start, quotation.start), min(matched.stop, quotation.stop))
             if len(overlap) > len(best) and (
@@ -170,12 +171,11 @@ class ArticleIndex:
             for q in self._quotations
         ]
 
-    def _names_near(self, names: list[str], word: int) -> bool:
-        """True when the paragraph holding word number ``word`` has the last word of one of
-        ``names`` (a surname; "Kremlin" in "the Kremlin"), or starts with a pronoun ("He
+    def _names_near(self, surnames: set[str], word: int) -> bool:
+        """True when the paragraph holding word number ``word`` has one of ``surnames`` (the
+        last word of a name: "Kremlin" in "the Kremlin"), or starts with a pronoun ("He
         added ...") and the paragraph before has it."""
         paragraph = self._paragraph_of[word]
-        surnames = {words[-1] for words in map(_words, names) if words}
         if surnames & self._paragraph_words[paragraph]:
             return True
         if self._paragraph_is_pronoun_led[paragraph] and paragraph > 0:

@@ -344,6 +344,7 @@ def _reask_afresh(client: Any, temperature: float) -> None:
     instructor re-asks by appending the rejected answer and the errors; a small
     model shown its own answer copies it, word for word, whatever the errors
     say. Restated without it, and sampled, the model writes a new brief.
+    The same wrapper sends the response format as it is (see ``prepared``).
     """
     create = client.chat.completions.create
 
@@ -361,14 +362,27 @@ def _reask_afresh(client: Any, temperature: float) -> None:
         temperature_now = max(kwargs.get("temperature") or 0.0, temperature)
         return {**kwargs, "messages": [*first, retry], "temperature": temperature_now}
 
+    def prepared(kwargs: dict[str, Any]) -> dict[str, Any]:
+        kwargs = afresh(kwargs)
+        if "response_format" in kwargs:
+            # The same JSON on the wire; openai would walk the whole schema on every
+            # request to transform it (~1 ms, a third of a batch's overhead per brief).
+            extra = {
+                **(kwargs.get("extra_body") or {}),
+                "response_format": kwargs["response_format"],
+            }
+            kwargs = {k: v for k, v in kwargs.items() if k != "response_format"}
+            kwargs["extra_body"] = extra
+        return kwargs
+
     if isinstance(client, _openai_async_client()):
 
         async def acreate(*args: Any, **kwargs: Any) -> Any:
-            return await create(*args, **afresh(kwargs))
+            return await create(*args, **prepared(kwargs))
 
         client.chat.completions.create = acreate
     else:
-        client.chat.completions.create = lambda *args, **kwargs: create(*args, **afresh(kwargs))
+        client.chat.completions.create = lambda *args, **kwargs: create(*args, **prepared(kwargs))
 
 
 def _openai_async_client() -> type:

@@ -13,7 +13,7 @@ fix: instructor sends it back as the re-ask.
 
 from __future__ import annotations
 
-import copy
+import json
 import re
 from contextvars import ContextVar
 from functools import lru_cache
@@ -280,8 +280,8 @@ class TimelineEvent(_Strict):
 
 
 @lru_cache(maxsize=4)
-def _brief_schema(model: type[BaseModel]) -> dict[str, Any]:
-    return BaseModel.model_json_schema.__func__(model)  # type: ignore[attr-defined]
+def _brief_schema(model: type[BaseModel]) -> str:
+    return json.dumps(BaseModel.model_json_schema.__func__(model))  # type: ignore[attr-defined]
 
 
 def _model_must_write_timeline(schema: dict[str, Any]) -> None:
@@ -298,7 +298,7 @@ class Brief(_Strict):
         # instructor builds the schema on every request (5 ms); it never changes.
         if args or kwargs:
             return super().model_json_schema(*args, **kwargs)
-        return copy.deepcopy(_brief_schema(cls))
+        return json.loads(_brief_schema(cls))  # a fresh copy: callers may change it
 
     headline: str = Field(min_length=1, description="One line, at most 15 words.")
     summary: str = Field(
