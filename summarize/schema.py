@@ -114,10 +114,12 @@ _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|\u2026)\s*")
 
 
 def _ellipsis_parts(evidence: list[str]) -> list[str]:
+    """Evidence with "A ... B" taken as its parts A and B (those of a few words or more),
+    at most MAX_EVIDENCE pieces in all."""
     parts = []
     for quote in evidence:
         pieces = [p for p in _ELLIPSIS.split(quote) if len(p.split()) >= MIN_QUOTE_WORDS]
-        parts.extend(pieces if len(pieces) > 1 or (pieces and _ELLIPSIS.search(quote)) else [quote])
+        parts.extend(pieces if _ELLIPSIS.search(quote) and pieces else [quote])
     return parts[:MAX_EVIDENCE]
 
 
