@@ -43,6 +43,14 @@ class BatchItem:
     problem: str | None = None  # the input line itself was unusable
 
     def load(self) -> Article:
+        try:
+            return self._load()
+        except ValidationError as error:  # a caller-given date or title that is not one
+            problem = error.errors()[0]
+            field = ".".join(str(part) for part in problem["loc"])
+            raise InputError(f"item {self.id!r}: {field}: {problem['msg']}") from None
+
+    def _load(self) -> Article:
         if self.problem:
             raise InputError(self.problem)
         known = {"title": self.title} if self.title else {}

@@ -328,3 +328,9 @@ def test_an_output_that_is_a_directory_is_a_clear_error(server, tmp_path):
         run_batch(seed_items(1), tmp_path, settings_for(server))
     run_batch(seed_items(1), tmp_path / "new" / "out.jsonl", settings_for(server))
     assert len(lines_of(tmp_path / "new" / "out.jsonl")) == 1
+
+
+def test_a_date_that_is_not_one_fails_that_item_as_bad_input():
+    item = BatchItem(id="x", text="A story.", date="13/02/2025")
+    with pytest.raises(InputError, match="item 'x': date"):
+        item.load()
