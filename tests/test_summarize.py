@@ -205,3 +205,12 @@ def test_a_long_article_is_briefed_in_parts_by_the_embedded_model(seed_text, est
     assert all(quote in article.text for quote in evidence)
     second_half = article.text[len(article.text) // 2 :]
     assert any(quote in second_half for quote in evidence)  # the second part is represented
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette(SEED_CASSETTE)
+def test_the_cli_caches_the_brief_and_the_second_run_makes_no_call(capsys):
+    assert main([str(SEED), "--json", "-u"]) == 0
+    assert "from the cache" not in capsys.readouterr().err
+    assert main([str(SEED), "--json", "-u"]) == 0  # the recording holds one answer: no call
+    assert "from the cache" in capsys.readouterr().err
