@@ -12,6 +12,7 @@ import email.utils
 import json
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -236,7 +237,12 @@ def cli(server: FaultServer, *args: str) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=60,
-        env={"OPENAI_API_KEY": SECRET, "PATH": "", "NO_COLOR": "1"},
+        env={
+            "OPENAI_API_KEY": SECRET,
+            "PATH": "",
+            "NO_COLOR": "1",
+            "SUMMARIZE_CACHE_DIR": tempfile.mkdtemp(prefix="summarize-test-cache-"),
+        },
     )
 
 
@@ -366,7 +372,7 @@ def test_cli_says_an_article_is_too_long_with_exit_code_2(server, tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": "", "NO_COLOR": "1"},
+        env={"PATH": "", "NO_COLOR": "1", "SUMMARIZE_CACHE_DIR": str(tmp_path / "cache")},
     )
     assert result.returncode == 2
     assert result.stderr.startswith("summarize: error: the article is too long")
