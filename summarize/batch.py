@@ -240,6 +240,28 @@ class BatchTotals:
     seconds: float = 0.0
 
 
+def _done_lines(out: Path) -> dict[str, str]:
+    """The lines of ``out`` for items done, by id (failed items and a line cut short
+    by a killed run left out)."""
+    kept: dict[str, str] = {}
+    if not out.is_file():
+        return kept
+    with out.open(encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                record = ItemResult.model_validate_json(line)
+            except ValidationError:
+                continue  # a line cut short by a kill
+            if record.status == "done":
+                kept[record.id] = line if line.endswith("\n") else line + "\n"
+    return kept
+
+
+def done_ids(out: Path) -> set[str]:
+    """Ids already done in ``out``, reading it only."""
+    return set(_done_lines(out))
+
+
 def load_done(out: Path) -> set[str]:
     """Ids already done in ``out``, after rewriting it to hold just those lines.
 
@@ -249,15 +271,7 @@ def load_done(out: Path) -> set[str]:
     """
     if not out.exists():
         return set()
-    kept: dict[str, str] = {}
-    with out.open(encoding="utf-8") as lines:
-        for line in lines:
-            try:
-                record = ItemResult.model_validate_json(line)
-            except ValidationError:
-                continue  # a line cut short by a kill
-            if record.status == "done":
-                kept[record.id] = line if line.endswith("\n") else line + "\n"
+    kept = _done_lines(out)
     temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     temporary.write_text("".join(kept.values()), encoding="utf-8")
     os.replace(temporary, out)

@@ -293,13 +293,12 @@ def _cache(args: argparse.Namespace) -> BriefCache | None:
 def _run_batch(args: argparse.Namespace, err: Console) -> int:
     from pathlib import Path
 
-    from summarize.batch import load_done, read_items, run_batch
+    from summarize.batch import done_ids, read_items, run_batch
 
     items = read_items(args.input)
     out = Path(args.output)
     settings = _settings(args)
-    done = load_done(out) if out.is_file() else set()
-    left = len({item.id for item in items} - done)  # a resumed run shows what is left
+    left = len({item.id for item in items} - done_ids(out))  # a resumed run shows what is left
     with _BatchProgress(err, total=left) as progress:
         totals = run_batch(
             items,

@@ -8,7 +8,8 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
@@ -222,7 +223,17 @@ class _Call:
                 grounded_in=hashlib.sha256(grounding.encode()).hexdigest()[:16],
             )
         self.attempts = [0]
-        _ATTEMPTS.set(self.attempts)
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """While the model answers: the article for the validators, and the attempt
+        counter, in this thread's or task's context; both put back afterwards."""
+        checking, attempts = CHECKING.set(self.checking), _ATTEMPTS.set(self.attempts)
+        try:
+            yield
+        finally:
+            CHECKING.reset(checking)
+            _ATTEMPTS.reset(attempts)
 
     def cached(self) -> BriefResult | None:
         """The brief from the cache, if it holds one: no model call, no tokens."""
@@ -317,13 +328,11 @@ def _brief(
     if hit is not None:
         return hit
     client = make_client(settings, is_async=False, on_text=on_text)
-    checking = CHECKING.set(call.checking)
-    try:
-        brief = client.create(**call.kwargs)
-    except Exception as exc:
-        return call.failed(exc)
-    finally:
-        CHECKING.reset(checking)
+    with call.answering():
+        try:
+            brief = client.create(**call.kwargs)
+        except Exception as exc:
+            return call.failed(exc)
     return call.result(brief)
 
 
@@ -365,13 +374,11 @@ async def _abrief(
     if hit is not None:
         return hit
     client = client or make_client(settings, is_async=True)
-    checking = CHECKING.set(call.checking)  # a task has its own copy of the context
-    try:
-        brief = await client.create(**call.kwargs)
-    except Exception as exc:
-        return call.failed(exc)
-    finally:
-        CHECKING.reset(checking)
+    with call.answering():  # a task has its own copy of the context
+        try:
+            brief = await client.create(**call.kwargs)
+        except Exception as exc:
+            return call.failed(exc)
     return call.result(brief)
 
 
