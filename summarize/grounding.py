@@ -14,7 +14,8 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import pairwise
 
 _WORD = re.compile(r"\w+")
 # What the article puts in quotation marks: the words it attributes to someone.
@@ -27,6 +28,19 @@ MIN_QUOTE_WORDS = 3
 # What the model wrote must be mostly the article's own words, so that a made-up
 # quote is not rescued by a few words it shares with a real one.
 MIN_VERBATIM_SHARE = 0.6
+# Evidence reworded a little ("became" for "had become", words left out) is the
+# article sentence that holds at least this share of its words, and this many.
+MIN_SENTENCE_SHARE = 0.8
+MIN_SENTENCE_WORDS = 4
+# A sentence ends at a stop (perhaps before a closing quote or bracket) and a space.
+_SENTENCE_END = re.compile("[.!?][\"'\u201d\u2019)]*\\s")
+# Words too common to mark where a reworded passage starts or ends in its sentence.
+_FUNCTION_WORDS = {"a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "with", "and"}
+_FUNCTION_WORDS |= {"or", "as", "is", "was", "are", "were", "be", "that", "it", "its", "s"}
+# What a country's or people's name becomes as the article's adjective or demonym:
+# "Bangladesh" in "Bangladeshis", "Russia" in "Russian", "Israel" in "Israeli".
+_DEMONYM_ENDINGS = ("s", "n", "an", "ian", "i", "is", "ese")
+_MIN_DEMONYM_STEM = 4
 
 
 def _words(text: str) -> list[str]:
@@ -102,6 +116,53 @@ class ArticleIndex:
                 if size > best_size or (size == best_size and i < best_start):
                     best_start, best_size = i, size
         return best_start, best_size
+
+    @cached_property
+    def _sentences(self) -> list[range]:
+        """The word indexes of each sentence (a paragraph break also ends one)."""
+        bounds = [0]
+        for i in range(1, len(self._matches)):
+            gap = self.text[self._matches[i - 1].end() : self._matches[i].start()]
+            if "\n" in gap or _SENTENCE_END.search(gap):
+                bounds.append(i)
+        bounds.append(len(self._matches))
+        return [range(a, b) for a, b in pairwise(bounds) if b > a]
+
+    def reworded_passage(self, quote: str) -> str | None:
+        """The article's text for a passage that ``quote`` rewords: in the one sentence
+        that holds MIN_SENTENCE_SHARE of the quote's words (MIN_SENTENCE_WORDS or more),
+        from the first to the last of them. None when no sentence holds that many."""
+        wanted = set(_words(quote))
+        if len(wanted) < MIN_SENTENCE_WORDS:
+            return None
+        best, best_share = None, 0.0
+        for sentence in self._sentences:
+            share = len(wanted & {self._words[i] for i in sentence}) / len(wanted)
+            if share > best_share:
+                best, best_share = sentence, share
+        if best is None or best_share < MIN_SENTENCE_SHARE:
+            return None
+        marks = (wanted - _FUNCTION_WORDS or wanted) & {self._words[i] for i in best}
+        return self._span(*self._shortest_window(best, marks))
+
+    def _shortest_window(self, sentence: range, marks: set[str]) -> tuple[int, int]:
+        """The first and last word of the shortest run of ``sentence`` holding every word
+        of ``marks`` (each of which the sentence has)."""
+        counts: dict[str, int] = {}
+        first, best = sentence.start, (sentence.start, sentence.stop - 1)
+        for last in sentence:
+            if self._words[last] in marks:
+                counts[self._words[last]] = counts.get(self._words[last], 0) + 1
+            while len(counts) == len(marks):
+                if last - first < best[1] - best[0]:
+                    best = (first, last)
+                word = self._words[first]
+                if word in counts:
+                    counts[word] -= 1
+                    if not counts[word]:
+                        del counts[word]
+                first += 1
+        return best
 
     def passage(self, quote: str) -> str | None:
         """The article's own text for ``quote``, or None when its words are not in the article."""
@@ -194,7 +255,14 @@ class ArticleIndex:
         # "Port Alder Mayor Helen Okafor" for the article's "Mayor Helen Okafor": most of
         # the name, two words or more, written together in the article.
         size = self._longest_run(words)[1]
-        return size >= 2 and size >= len(words) / 2
+        if size >= 2 and size >= len(words) / 2:
+            return True
+        # A one-word country or people the article names by its demonym.
+        return (
+            len(words) == 1
+            and len(words[0]) >= _MIN_DEMONYM_STEM
+            and any(words[0] + ending in self._positions for ending in _DEMONYM_ENDINGS)
+        )
 
 
 def name_key(name: str) -> str:

@@ -83,8 +83,11 @@ def _ground_evidence(
     """The article's own text for each piece of evidence; one not in the article is an error.
 
     Evidence that strays from the article at its edges is cut to the verbatim
-    run at its core, when that run holds most of its words. Evidence shortened
-    with an ellipsis ("A ... B") is taken as its parts, each checked on its own.
+    run at its core, when that run holds most of its words; evidence reworded a
+    little is the passage of the one article sentence that holds nearly all its
+    words. Either way the brief shows the article's text, never the model's.
+    Evidence shortened with an ellipsis ("A ... B") is taken as its parts, each
+    checked on its own.
     """
     if article is None:
         return evidence
@@ -95,6 +98,8 @@ def _ground_evidence(
             core, share = article.longest_passage(quote)
             if share >= TRIM_SHARE and len(core.split()) >= TRIM_MIN_WORDS:
                 passage = core
+            else:
+                passage = article.reworded_passage(quote)
         if passage is None:
             missing.append(quote)
         else:

@@ -113,3 +113,29 @@ def test_a_passage_cut_inside_a_quotation_keeps_its_quote_marks_paired():
         'Putin "agreed with Trump that talks could work"'
     )
     assert article.passage("illusionary goal and left") == '"illusionary goal" -- and left'
+
+
+def test_a_reworded_passage_is_the_sentence_words_that_hold_it():
+    article = ArticleIndex(SEED_PASSAGE)
+    # "end" for "stop": every word but one is in that sentence.
+    assert article.reworded_passage("Trump announced they both agreed to end the deaths") == (
+        "Trump took the world by surprise as he announced the call on his Truth Social network "
+        'earlier, saying they had "both agreed, we want to stop the millions of deaths'
+    )
+    assert article.reworded_passage("Zelensky said he had a meaningful phone call") == (
+        'Zelensky said he had a "meaningful" call'
+    )
+
+
+def test_words_from_two_sentences_or_too_few_are_no_reworded_passage():
+    article = ArticleIndex(SEED_PASSAGE)
+    assert article.reworded_passage("Zelensky announced the deal on Truth Social") is None
+    assert article.reworded_passage("a meaningful call") is None  # too few words to tell
+
+
+def test_a_country_is_named_by_its_people():
+    article = ArticleIndex("The rescued included Bangladeshis and Rohingya from Myanmar.")
+    assert article.has_name("Bangladesh")
+    assert article.has_name("Rohingya")
+    assert not article.has_name("Bangla")  # not a name with a demonym's ending
+    assert not article.has_name("Myan")

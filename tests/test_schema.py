@@ -101,6 +101,15 @@ def test_evidence_that_strays_at_its_edges_is_cut_to_its_verbatim_core():
     assert brief.key_points[0].evidence == ['he and Putin had agreed to "work together']
 
 
+def test_reworded_evidence_is_replaced_by_the_articles_words():
+    data = brief_data()
+    data["key_points"][2]["evidence"] = ["The Kremlin says the call lasted one and a half hours"]
+    brief = validate(data)
+    assert brief.key_points[2].evidence == [
+        "Kremlin said the call lasted nearly one-and-a-half hours"
+    ]
+
+
 def test_evidence_with_only_a_few_verbatim_words_is_rejected():
     data = brief_data()
     data["key_points"][0]["evidence"] = ["Putin and Trump will meet soon to agree on a deal"]
