@@ -205,6 +205,7 @@ async def abatch(
         is_async=True,
         requests_per_minute=requests_per_minute,
         tokens_per_minute=tokens_per_minute,
+        connections=concurrency,
     )
     pending: set[asyncio.Task[ItemResult]] = set()
     source = iter(enumerate(articles, 1))

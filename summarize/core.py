@@ -154,9 +154,11 @@ def make_client(
     on_text: Callable[[str], None] | None = None,
     requests_per_minute: float | None = None,
     tokens_per_minute: float | None = None,
+    connections: int | None = None,
 ) -> Any:
     """The instructor client for ``settings``; one may serve many briefs (the rate
-    limits, async only, hold across all of them)."""
+    limits, async only, hold across all of them; ``connections`` are kept open for
+    as many requests at once)."""
     spec = parse_model_spec(settings.model, base_url=settings.base_url, mode=settings.mode)
     client = build_client(
         spec,
@@ -169,6 +171,7 @@ def make_client(
         is_async=is_async,
         requests_per_minute=requests_per_minute,
         tokens_per_minute=tokens_per_minute,
+        connections=connections,
     )
     client.on("completion:kwargs", _count_attempt)
     return client

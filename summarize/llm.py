@@ -403,8 +403,14 @@ def build_client(
     is_async: bool = False,
     requests_per_minute: float | None = None,
     tokens_per_minute: float | None = None,
+    connections: int | None = None,
 ) -> instructor.Instructor | instructor.AsyncInstructor:
-    """An instructor client for ``spec``: the same openai client whatever the backend."""
+    """An instructor client for ``spec``: the same openai client whatever the backend.
+
+    ``connections``: how many requests will be in flight at once (a batch's
+    concurrency), so that as many connections are opened and kept alive;
+    httpx keeps 20, and one closed after each answer costs a new connection.
+    """
     import instructor
     import openai
 
@@ -414,7 +420,9 @@ def build_client(
 
         inner = LocalModel.shared(spec.model, model_path).transport(is_async=is_async)
     else:
-        inner = httpx2.AsyncHTTPTransport() if is_async else httpx2.HTTPTransport()
+        limits = httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
+        transport = httpx2.AsyncHTTPTransport if is_async else httpx2.HTTPTransport
+        inner = transport(limits=limits) if connections else transport()
     if on_text is not None and not is_async:
         inner = StreamingTransport(inner, on_text)
     if requests_per_minute or tokens_per_minute:

@@ -127,7 +127,12 @@ class FaultServer:
                 length = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(length) or b"null")
                 server.requests.append(
-                    {"path": self.path, "headers": dict(self.headers), "json": body}
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "json": body,
+                        "client": self.client_address,  # one per connection
+                    }
                 )
                 if server.script:
                     step = server.script.pop(0)

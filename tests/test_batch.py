@@ -297,6 +297,20 @@ def test_rate_limits_hold_requests_back():
     assert 0.4 < asyncio.run(go(tokens)) < 3.0
 
 
+def test_a_batch_keeps_one_connection_open_for_each_request_in_flight(tmp_path):
+    # httpx keeps 20 connections alive by default: at a concurrency above that, each
+    # answer closed one and the next request opened another (a new connection, and on
+    # a real server a new TLS handshake, per request).
+    with FaultServer(keep_alive=True) as running:
+        running.repeat = Reply(200, GOOD, delay=0.05)  # so that all 32 are in flight together
+        totals = run_batch(
+            seed_items(96), tmp_path / "out.jsonl", settings_for(running), concurrency=32
+        )
+        connections = {request["client"] for request in running.requests}
+    assert totals.done == 96
+    assert len(connections) <= 32
+
+
 def _brief_headline(args: tuple[str, Settings]) -> str:
     text, settings = args
     return summarize(text, settings).brief.headline
