@@ -335,6 +335,21 @@ def test_on_text_sees_the_answer_grow_and_the_brief_is_still_checked(server, art
     assert result.brief.headline and result.usage.total_tokens == 150
 
 
+@pytest.mark.parametrize("mode", ["json_schema", "tools"])
+def test_the_request_carries_the_messages_and_the_schema_for_each_mode(server, article, mode):
+    # They are sent past openai's request transforms (summarize.llm._SENT_AS_IS).
+    server.script = [Stream(chunks_of(recorded_answer(), tool=mode == "tools"))]
+    run(server, article, mode=mode, on_text=lambda text: None)
+    sent = server.requests[0]["json"]
+    assert [m["role"] for m in sent["messages"]] == ["system", "user"]
+    assert "Zelensky" in sent["messages"][1]["content"]
+    if mode == "tools":
+        assert sent["tools"][0]["function"]["parameters"]["properties"]["actors"]
+        assert sent["tool_choice"]["function"]["name"] == sent["tools"][0]["function"]["name"]
+    else:
+        assert sent["response_format"]["json_schema"]["schema"]["properties"]["actors"]
+
+
 def test_a_streamed_answer_that_fails_validation_is_re_asked(server, article):
     brief = json.loads(recorded_answer())
     brief["actors"][0]["name"] = "Emmanuel Macron"
