@@ -311,6 +311,42 @@ def test_a_batch_keeps_one_connection_open_for_each_request_in_flight(tmp_path):
     assert len(connections) <= 32
 
 
+def test_the_embedded_model_gets_one_article_at_a_time(monkeypatch):
+    # It writes one brief at a time: a second article in flight would only wait, and
+    # count the wait in its own seconds.
+    import summarize.batch as batch
+
+    in_flight, most = 0, 0
+
+    async def one(item, settings, cache, client):
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return ItemResult(id=item.id, status="done", seconds=0.01)
+
+    class Client:
+        class client:  # the shape of instructor's client.client
+            @staticmethod
+            async def close():
+                pass
+
+    monkeypatch.setattr(batch, "_one", one)
+    monkeypatch.setattr(batch, "make_client", lambda *args, **kwargs: Client)
+
+    async def run(model: str) -> int:
+        nonlocal most
+        most = 0
+        items = [f"article {n}" for n in range(8)]
+        settings = Settings(model=model, base_url="http://127.0.0.1:9/v1", api_key="sk-test")
+        assert len([r async for r in batch.abatch(items, settings, concurrency=4)]) == 8
+        return most
+
+    assert asyncio.run(run("local")) == 1
+    assert asyncio.run(run("test-model")) == 4
+
+
 def _brief_headline(args: tuple[str, Settings]) -> str:
     text, settings = args
     return summarize(text, settings).brief.headline
