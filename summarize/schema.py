@@ -47,6 +47,7 @@ MAX_ALIASES = 3
 MAX_QUESTIONS = 5
 MAX_HEADLINE_WORDS = 20
 MAX_TIMELINE = 6
+MAX_WHEN_WORDS = 8
 # Evidence that strays from the article at its edges is cut to its verbatim core
 # when the core keeps at least this share of the words, and this many words.
 TRIM_SHARE = MIN_VERBATIM_SHARE
@@ -274,7 +275,15 @@ class TimelineEvent(_Strict):
         article = _article(info)
         if article is None:
             return self  # a saved brief keeps the date it was given
+        if len(self.when.split()) > MAX_WHEN_WORDS:
+            raise ValueError(
+                f"Timeline 'when' {self.when!r} is not a time: give the few words that say when."
+            )
         passage = article.passage(self.when)
+        if passage is None:
+            # "September 14, 2015" for the article's "September 14": its verbatim core.
+            core, share = article.longest_passage(self.when)
+            passage = core if share >= TRIM_SHARE else None
         if passage is None:
             raise ValueError(
                 f"Timeline 'when' {self.when!r} is not in the article. Copy the article's "
@@ -336,26 +345,31 @@ class Brief(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _leave_out_ungrounded_items(cls, data: Any, info: ValidationInfo) -> Any:
-        """Lenient mode only: key points and actors that fail their checks are left out
-        (and recorded), rather than failing the brief."""
+        """Timeline events whose words for when are not the article's are left out: such
+        an event cannot be dated, and it claims nothing a reader relies on (its event is
+        the model's own sentence). In lenient mode key points and actors that fail their
+        checks are left out too, and everything left out is recorded."""
         dropped = _dropped(info)
-        if dropped is None or not isinstance(data, dict):
+        if _article(info) is None or not isinstance(data, dict):
             return data
         data = dict(data)
-        for field, model, label, what_it_is in (
-            ("key_points", KeyPoint, "point", "key point"),
-            ("actors", Actor, "name", "actor"),
-            ("timeline", TimelineEvent, "when", "timeline event"),
-        ):
+        checked = [("timeline", TimelineEvent, "when", "timeline event")]
+        if dropped is not None:
+            checked += [
+                ("key_points", KeyPoint, "point", "key point"),
+                ("actors", Actor, "name", "actor"),
+            ]
+        for field, model, label, what_it_is in checked:
             kept = []
             for item in data.get(field) or []:
                 try:
                     model.model_validate(item, context={**_context(info), "dropped": []})
                     kept.append(item)
                 except ValidationError as error:
-                    what = item.get(label) if isinstance(item, dict) else item
-                    reason = error.errors()[0]["msg"].removeprefix("Value error, ")
-                    dropped.append(f"{what_it_is} {what!r}: {reason}")
+                    if dropped is not None:
+                        what = item.get(label) if isinstance(item, dict) else item
+                        reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+                        dropped.append(f"{what_it_is} {what!r}: {reason}")
             data[field] = kept
         return data
 

@@ -85,10 +85,29 @@ def test_a_date_the_model_writes_is_not_trusted(seed_text):
     assert validate(data, seed_text).timeline[0].date == "2025-02-12"
 
 
-def test_words_for_when_that_are_not_in_the_article_are_refused(seed_text):
-    data = seed_brief_with_timeline([{"when": "on Saturday", "event": "Talks."}])
+def test_an_event_whose_words_for_when_are_not_in_the_article_is_left_out(seed_text):
+    data = seed_brief_with_timeline(
+        [
+            {"when": "on Saturday", "event": "Talks."},
+            {"when": "Trump said he expected to meet Putin in Saudi Arabia", "event": "A plan."},
+            {"when": "Wednesday", "event": "A call."},
+        ]
+    )
+    assert [e.when for e in validate(data, seed_text).timeline] == ["Wednesday"]
     with pytest.raises(ValidationError, match="'on Saturday' is not in the article"):
-        validate(data, seed_text)
+        TimelineEvent.model_validate(
+            {"when": "on Saturday", "event": "Talks."},
+            context={"article": ArticleIndex(seed_text)},
+        )
+
+
+def test_words_for_when_that_stray_at_their_edges_are_cut_to_the_articles(seed_text):
+    data = seed_brief_with_timeline(
+        [{"when": "earlier Wednesday morning", "event": "Hegseth spoke."}]
+    )
+    assert [(e.when, e.date) for e in validate(data, seed_text).timeline] == [
+        ("earlier Wednesday", "2025-02-12")
+    ]
 
 
 def test_lenient_mode_leaves_such_an_event_out(seed_text):
