@@ -311,6 +311,14 @@ def test_a_batch_keeps_one_connection_open_for_each_request_in_flight(tmp_path):
     assert len(connections) <= 32
 
 
+def test_a_batch_leaves_the_imported_heap_out_of_garbage_collection(server, tmp_path):
+    import gc
+
+    run_batch(seed_items(2), tmp_path / "out.jsonl", settings_for(server))
+    # openai's, instructor's and pydantic's objects: full collections no longer walk them.
+    assert gc.get_freeze_count() > 50_000
+
+
 def test_the_embedded_model_gets_one_article_at_a_time(monkeypatch):
     # It writes one brief at a time: a second article in flight would only wait, and
     # count the wait in its own seconds.
