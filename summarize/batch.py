@@ -26,7 +26,6 @@ from summarize.article import Article, read_article
 from summarize.cache import BriefCache
 from summarize.core import BriefResult, Settings, asummarize, make_client
 from summarize.errors import InputError, SummarizeError
-from summarize.llm import parse_model_spec
 
 # What a directory or glob of articles is made of.
 ARTICLE_SUFFIXES = (".txt", ".md", ".text", ".html", ".htm")
@@ -219,7 +218,7 @@ async def abatch(
     if concurrency < 1:
         raise InputError("concurrency must be at least 1")
     settings = settings or Settings()
-    if parse_model_spec(settings.model, base_url=settings.base_url).provider == "local":
+    if settings.model_spec.provider == "local":
         # The embedded model writes one brief at a time: more in flight would only wait
         # for it, and each would count that wait in its seconds.
         concurrency = 1

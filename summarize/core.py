@@ -58,6 +58,11 @@ class Settings:
     # to have long articles split (else its "too long" answer is an error).
     context_tokens: int | None = None
 
+    @property
+    def model_spec(self) -> ModelSpec:
+        """The backend these settings name (provider, model, server, mode)."""
+        return parse_model_spec(self.model, base_url=self.base_url, mode=self.mode)
+
 
 class Usage(BaseModel):
     """Tokens spent on one brief, summed over every attempt and re-ask."""
@@ -159,7 +164,7 @@ def make_client(
     """The instructor client for ``settings``; one may serve many briefs (the rate
     limits, async only, hold across all of them; ``connections`` are kept open for
     as many requests at once)."""
-    spec = parse_model_spec(settings.model, base_url=settings.base_url, mode=settings.mode)
+    spec = settings.model_spec
     client = build_client(
         spec,
         api_key=settings.api_key,
@@ -193,9 +198,7 @@ class _Call:
         # calls "Putin" may be "Vladimir Putin" a few paragraphs earlier.
         grounding = (whole or self.article).text
         self.settings = settings
-        self.spec: ModelSpec = parse_model_spec(
-            settings.model, base_url=settings.base_url, mode=settings.mode
-        )
+        self.spec: ModelSpec = settings.model_spec
         templates = Path(settings.templates) if settings.templates else None
         messages = render_messages(
             self.article,
@@ -351,7 +354,7 @@ async def asummarize(
     is_async=True)``) lets many briefs share one connection pool."""
     settings = _settings(settings, options)
     article = _article(article)
-    spec = parse_model_spec(settings.model, base_url=settings.base_url, mode=settings.mode)
+    spec = settings.model_spec
     if spec.provider == "local":  # counting may load the model's tokenizer: off the loop
         parts = await asyncio.to_thread(split_for_context, article, settings)
     else:
@@ -394,7 +397,7 @@ _QUOTATIONS_SHARE = 1.3
 def split_for_context(article: Article, settings: Settings) -> list[Article]:
     """``[article]`` when it fits the model's context with room for the answer; else
     its parts, cut on paragraph boundaries, each of which fits."""
-    spec = parse_model_spec(settings.model, base_url=settings.base_url, mode=settings.mode)
+    spec = settings.model_spec
     window = settings.context_tokens
     if spec.provider == "local":
         from summarize.local import CONTEXT_TOKENS

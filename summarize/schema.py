@@ -94,13 +94,7 @@ def _ground_evidence(
         return evidence
     grounded, missing = [], []
     for quote in _ellipsis_parts(evidence):
-        passage = article.passage(quote)
-        if passage is None:
-            core, share = article.longest_passage(quote)
-            if share >= TRIM_SHARE and len(core.split()) >= TRIM_MIN_WORDS:
-                passage = core
-            else:
-                passage = article.reworded_passage(quote)
+        passage = _verbatim(quote, article, TRIM_MIN_WORDS) or article.reworded_passage(quote)
         if passage is None:
             missing.append(quote)
         else:
@@ -114,6 +108,17 @@ def _ground_evidence(
             "Copy the exact words from the article, or leave the quote out."
         )
     return grounded
+
+
+def _verbatim(text: str, article: ArticleIndex, min_words: int = 1) -> str | None:
+    """The article's text for ``text``: all of it, or the verbatim run at its core when
+    that run holds TRIM_SHARE of its words and ``min_words`` or more; else None."""
+    passage = article.passage(text)
+    if passage is None:
+        core, share = article.longest_passage(text)
+        if share >= TRIM_SHARE and len(core.split()) >= min_words:
+            passage = core
+    return passage
 
 
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|\u2026)\s*")
@@ -279,11 +284,8 @@ class TimelineEvent(_Strict):
             raise ValueError(
                 f"Timeline 'when' {self.when!r} is not a time: give the few words that say when."
             )
-        passage = article.passage(self.when)
-        if passage is None:
-            # "September 14, 2015" for the article's "September 14": its verbatim core.
-            core, share = article.longest_passage(self.when)
-            passage = core if share >= TRIM_SHARE else None
+        # "September 14, 2015" for the article's "September 14": its verbatim core.
+        passage = _verbatim(self.when, article)
         if passage is None:
             raise ValueError(
                 f"Timeline 'when' {self.when!r} is not in the article. Copy the article's "
