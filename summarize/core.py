@@ -71,6 +71,13 @@ class Usage(BaseModel):
     completion_tokens: int = 0
     total_tokens: int = 0
 
+    def plus(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
 
 class BriefResult(BaseModel):
     """A validated brief with what it cost to make."""
@@ -229,6 +236,21 @@ class _Call:
                 grounded_in=hashlib.sha256(grounding.encode()).hexdigest()[:16],
             )
         self.attempts = [0]
+        self.error: Exception | None = None  # what the last request raised
+        self.spent: Any = None  # the usage of an answer cut at the output limit
+
+    def requests(self) -> Iterator[dict[str, Any]]:
+        """The request; and once more, sampled at the re-ask temperature, when its answer
+        stopped at the output limit. A small model that falls into repeating a string
+        until the limit does it again on the same prompt at temperature 0 (7 of the 0.5B
+        model's 10 refusals on the GUM articles); sampled, it writes a new answer."""
+        from instructor.core import IncompleteOutputException
+
+        yield self.kwargs
+        if isinstance(self.error, IncompleteOutputException):
+            self.spent = getattr(self.error.last_completion, "usage", None)
+            temperature = max(self.settings.temperature, self.settings.reask_temperature)
+            yield {**self.kwargs, "temperature": temperature}
 
     @contextmanager
     def answering(self) -> Iterator[None]:
@@ -258,10 +280,11 @@ class _Call:
     def result(
         self, brief: Brief, usage: Any = None, dropped: list[str] | None = None
     ) -> BriefResult:
+        usage = _usage(usage or getattr(brief, "_total_usage", None))
         result = BriefResult(
             brief=brief,
             model=self.spec.label,
-            usage=_usage(usage or getattr(brief, "_total_usage", None)),
+            usage=usage.plus(_usage(self.spent)),
             attempts=self.attempts[0],
             seconds=round(time.perf_counter() - self.started, 3),
             dropped=dropped or [],
@@ -335,10 +358,14 @@ def _brief(
         return hit
     client = make_client(settings, is_async=False, on_text=on_text)
     with call.answering():
-        try:
-            brief = client.create(**call.kwargs)
-        except Exception as exc:
-            return call.failed(exc)
+        for request in call.requests():
+            try:
+                brief = client.create(**request)
+                break
+            except Exception as exc:
+                call.error = exc
+        else:
+            return call.failed(call.error)
     return call.result(brief)
 
 
@@ -381,10 +408,14 @@ async def _abrief(
         return hit
     client = client or make_client(settings, is_async=True)
     with call.answering():  # a task has its own copy of the context
-        try:
-            brief = await client.create(**call.kwargs)
-        except Exception as exc:
-            return call.failed(exc)
+        for request in call.requests():
+            try:
+                brief = await client.create(**request)
+                break
+            except Exception as exc:
+                call.error = exc
+        else:
+            return call.failed(call.error)
     return call.result(brief)
 
 

@@ -8,6 +8,7 @@ here by hand for faults no model produces on demand.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import subprocess
@@ -18,7 +19,15 @@ import time
 import pytest
 import yaml
 
-from summarize import Article, ArticleTooLongError, GroundingError, ModelError, Settings, summarize
+from summarize import (
+    Article,
+    ArticleTooLongError,
+    GroundingError,
+    ModelError,
+    Settings,
+    asummarize,
+    summarize,
+)
 from summarize.llm import RetryPolicy
 from tests.conftest import FIXTURES, SEED
 from tests.faultserver import Drop, FaultServer, Reply, Stream, chunks_of, completion
@@ -202,10 +211,32 @@ def test_re_asks_restate_the_request_without_the_rejected_answer_and_sample(serv
     assert "rejected" in again["messages"][-1]["content"]
 
 
-def test_output_cut_at_the_token_limit_is_a_clear_error(server, article):
-    server.script = [Reply(200, completion('{"headline": "Tru', finish_reason="length"))]
+CUT = completion('{"headline": "Tru', finish_reason="length")
+
+
+def test_an_answer_cut_at_the_token_limit_is_asked_for_once_more_sampled(server, article):
+    server.script = [Reply(200, CUT), Reply(200, GOOD)]
+    result = run(server, article)
+    first, again = (r["json"] for r in server.requests)
+    assert (first["temperature"], again["temperature"]) == (0.0, 0.7)
+    assert again["messages"] == first["messages"]  # the same request, sampled
+    assert result.attempts == 2
+    assert result.usage.total_tokens == 300  # the cut answer's tokens count too
+
+
+def test_the_async_path_asks_once_more_too(server, article):
+    server.script = [Reply(200, CUT), Reply(200, GOOD)]
+    settings = Settings(model="test-model", base_url=server.url, api_key=SECRET, retry=FAST)
+    result = asyncio.run(asummarize(article, settings))
+    assert [r["json"]["temperature"] for r in server.requests] == [0.0, 0.7]
+    assert result.brief.headline and result.attempts == 2
+
+
+def test_output_cut_at_the_token_limit_twice_is_a_clear_error(server, article):
+    server.script = [Reply(200, CUT), Reply(200, CUT), Reply(200, GOOD)]
     with pytest.raises(ModelError, match=r"output limit.*--max-tokens"):
         run(server, article)
+    assert len(server.requests) == 2
 
 
 def test_no_choices_is_a_model_error(server, article):
