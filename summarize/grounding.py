@@ -29,7 +29,8 @@ MIN_QUOTE_WORDS = 3
 # quote is not rescued by a few words it shares with a real one.
 MIN_VERBATIM_SHARE = 0.6
 # Evidence reworded a little ("became" for "had become", words left out) is the
-# article sentence that holds at least this share of its words, and this many.
+# article sentence that holds at least this share of its naming words (or of all
+# its words), and this many words.
 MIN_SENTENCE_SHARE = 0.8
 MIN_SENTENCE_WORDS = 4
 # A sentence ends at a stop (perhaps before a closing quote or bracket) and a space.
@@ -130,22 +131,39 @@ class ArticleIndex:
         bounds.append(len(self._matches))
         return [range(a, b) for a, b in pairwise(bounds) if b > a]
 
+    def _closest_sentence(self, wanted: set[str]) -> tuple[range | None, float]:
+        """The sentence that holds the largest share of the ``wanted`` words, and that share."""
+        best, best_share = None, 0.0
+        for sentence in self._sentences:
+            share = len(wanted & {self._words[i] for i in sentence}) / max(len(wanted), 1)
+            if share > best_share:
+                best, best_share = sentence, share
+        return best, best_share
+
     def reworded_passage(self, quote: str) -> str | None:
         """The article's text for a passage that ``quote`` rewords: in the one sentence
-        that holds MIN_SENTENCE_SHARE of the quote's words (MIN_SENTENCE_WORDS or more),
-        from the first to the last of them. None when no sentence holds that many."""
+        that holds MIN_SENTENCE_SHARE of the quote's naming words, or of all its words
+        (MIN_SENTENCE_WORDS or more), from the first to the last of its naming words.
+        None when no sentence holds that many."""
         wanted = set(_words(quote))
         if len(wanted) < MIN_SENTENCE_WORDS:
             return None
-        best, best_share = None, 0.0
-        for sentence in self._sentences:
-            share = len(wanted & {self._words[i] for i in sentence}) / len(wanted)
-            if share > best_share:
-                best, best_share = sentence, share
-        if best is None or best_share < MIN_SENTENCE_SHARE:
-            return None
-        marks = (wanted - _FUNCTION_WORDS or wanted) & {self._words[i] for i in best}
-        return self._span(*self._shortest_window(best, marks))
+        naming = wanted - _FUNCTION_WORDS or wanted
+        # Naming words first: "was held" for the article's "ran" misses two words of
+        # nine, but one naming word of seven.
+        for words in (naming, wanted):
+            best, share = self._closest_sentence(words)
+            marks = naming & {self._words[i] for i in best or ()}
+            if marks and share >= MIN_SENTENCE_SHARE:
+                return self._span(*self._shortest_window(best, marks))
+        return None
+
+    def closest_sentence(self, quote: str) -> str | None:
+        """The article sentence nearest to ``quote`` (most of its words), for telling a
+        model that paraphrased what to copy instead; None when none shares a word."""
+        wanted = set(_words(quote))
+        best, _ = self._closest_sentence(wanted - _FUNCTION_WORDS or wanted)
+        return None if best is None else self._span(best.start, best.stop - 1)
 
     def _shortest_window(self, sentence: range, marks: set[str]) -> tuple[int, int]:
         """The first and last word of the shortest run of ``sentence`` holding every word
@@ -265,6 +283,15 @@ class ArticleIndex:
             and len(words[0]) >= _MIN_DEMONYM_STEM
             and any(words[0] + ending in self._positions for ending in _DEMONYM_ENDINGS)
         )
+
+    def has_proper_name(self, name: str) -> bool:
+        """True when the article names ``name`` (see has_name) and writes it with a
+        capital, as a proper name: "Port Alder", but not "the city" or "country",
+        words a small model copies from the prompt's description of a place."""
+        if not self.has_name(name):
+            return False
+        passage = self.passage(name)
+        return passage is None or any(c.isupper() for c in passage)
 
 
 def name_key(name: str) -> str:

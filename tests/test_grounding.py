@@ -127,6 +127,20 @@ def test_a_reworded_passage_is_the_sentence_words_that_hold_it():
     )
 
 
+def test_a_passage_reworded_in_its_small_words_is_found_by_its_naming_words():
+    article = ArticleIndex(
+        "The Northern Arena Esports Championship ran throughout the weekend, facing off "
+        "teams of video gamers in a packed hall."
+    )
+    # 7 of its 9 words (under 80 %), but 6 of its 7 naming words: "held" for "ran".
+    quote = "The Northern Arena Esports Championship was held throughout the weekend"
+    assert article.reworded_passage(quote) == (
+        "Northern Arena Esports Championship ran throughout the weekend"
+    )
+    # Two naming words of six changed is a different sentence, not a rewording.
+    assert article.reworded_passage("The Northern Arena Esports final was held on Monday") is None
+
+
 def test_words_from_two_sentences_or_too_few_are_no_reworded_passage():
     article = ArticleIndex(SEED_PASSAGE)
     assert article.reworded_passage("Zelensky announced the deal on Truth Social") is None
@@ -139,3 +153,23 @@ def test_a_country_is_named_by_its_people():
     assert article.has_name("Rohingya")
     assert not article.has_name("Bangla")  # not a name with a demonym's ending
     assert not article.has_name("Myan")
+
+
+def test_the_closest_sentence_is_the_one_with_most_of_the_quotes_naming_words():
+    article = ArticleIndex(
+        "The team won the competition overall, with the silver medal going to Poland. "
+        "The Afghan girls were given a medal for courageous achievement."
+    )
+    # Words like "the", "to" and "with" do not count: the first sentence has more of them.
+    quote = "the Afghan girls were given the medal with the team going to the final"
+    assert article.closest_sentence(quote) == (
+        "The Afghan girls were given a medal for courageous achievement"
+    )
+    assert article.closest_sentence("nothing alike here") is None
+
+
+def test_a_proper_name_is_written_with_a_capital_in_the_article():
+    article = ArticleIndex("The city of Port Alder will close its bridge, the mayor said.")
+    assert article.has_proper_name("Port Alder") and article.has_proper_name("port alder")
+    assert article.has_name("city") and not article.has_proper_name("city")
+    assert not article.has_proper_name("Riyadh")
