@@ -11,8 +11,8 @@ go on), then scored against the dataset (the GUM format of
   article, checked again here (must be 100 % for every brief returned), and
   the re-ask rate (attempts beyond the first);
 - salient-actor recall: gold people, organisations and places that at least 3
-  of the 5 reference summaries mention; an actor matches by the gold name or
-  any gold mention string;
+  of the 5 reference summaries mention; an actor, or a place of the brief's
+  places, matches by the gold name or any gold mention string;
 - actor precision: listed actors that match any gold entity or occur in the text
   (1.00 by construction: the validators refuse an actor the article never names),
   and in brackets the stricter share that match a gold entity;
@@ -131,7 +131,8 @@ def score_article(record: dict, line: dict | None, rouge: object) -> dict:
     row["checked"] = len(checked)
     actors = brief["actors"]
     row["actors"] = len(actors)
-    row["missed"] = [e["name"] for e in salient if not any(matches(_names(a), e) for a in actors)]
+    named = [_names(a) for a in actors] + [[place] for place in brief.get("places", [])]
+    row["missed"] = [e["name"] for e in salient if not any(matches(n, e) for n in named)]
     row["found_salient"] = len(salient) - len(row["missed"])
     row["in_gold"] = sum(any(matches(_names(a), e) for e in gold) for a in actors)
     row["precise"] = sum(

@@ -15,13 +15,13 @@ from summarize.article import Article
 from summarize.grounding import ArticleIndex, name_key
 from summarize.schema import (
     MAX_ACTORS,
-    MAX_ALIASES,
     MAX_KEY_POINTS,
+    MAX_PLACES,
     MAX_QUESTIONS,
-    MAX_QUOTES,
     MAX_TIMELINE,
     Actor,
     Brief,
+    unique,
 )
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -83,8 +83,8 @@ def merge_briefs(briefs: list[Brief], article: Article) -> Brief:
 
     The headline and summary come from the first part, where a news story puts
     its lead. Key points are taken from each part in turn (so the end of the
-    story is represented too); actors are merged by name and alias; questions
-    and timeline events are de-duplicated. Validated against the whole article.
+    story is represented too); actors are merged by name and alias; places,
+    questions and timeline events are de-duplicated. Validated against the whole article.
     """
     key_points = _round_robin([b.key_points for b in briefs], MAX_KEY_POINTS, lambda p: p.point)
     actors: list[Actor] = []
@@ -92,14 +92,8 @@ def merge_briefs(briefs: list[Brief], article: Article) -> Brief:
         same = next((a for a in actors if _same_actor(a, actor)), None)
         if same is None:
             actors.append(actor.model_copy(deep=True))
-            continue
-        names = [actor.name, *actor.aliases]
-        same.aliases = _unique(
-            [*same.aliases, *(n for n in names if name_key(n) != name_key(same.name))]
-        )[:MAX_ALIASES]
-        same.quotes = _unique([*same.quotes, *actor.quotes])[:MAX_QUOTES]
-        same.affiliation = same.affiliation or actor.affiliation
-        same.stance = same.stance or actor.stance
+        else:
+            same.absorb(actor)
     questions = _round_robin(
         [b.open_questions for b in briefs], MAX_QUESTIONS, lambda q: q.question
     )
@@ -110,6 +104,7 @@ def merge_briefs(briefs: list[Brief], article: Article) -> Brief:
         "summary": briefs[0].summary,
         "key_points": [p.model_dump() for p in key_points],
         "actors": [a.model_dump() for a in actors[:MAX_ACTORS]],
+        "places": unique([p for b in briefs for p in b.places])[:MAX_PLACES],
         "open_questions": [q.model_dump() for q in questions],
         "timeline": [e.model_dump(exclude={"date"}) for e in timeline[:MAX_TIMELINE]],
     }
@@ -119,14 +114,6 @@ def merge_briefs(briefs: list[Brief], article: Article) -> Brief:
 
 def _same_actor(one: Actor, other: Actor) -> bool:
     return any(one.answers_to(name) for name in [other.name, *other.aliases])
-
-
-def _unique(items: list[str]) -> list[str]:
-    """``items`` without repeats (by name key), first occurrences kept."""
-    kept: dict[str, str] = {}
-    for item in items:
-        kept.setdefault(name_key(item), item)
-    return list(kept.values())
 
 
 def _round_robin(lists: list[list], limit: int, key: Callable) -> list:

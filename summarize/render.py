@@ -20,7 +20,10 @@ def to_json(brief: Brief) -> str:
 
 def to_markdown(brief: Brief) -> str:
     """The brief as a Markdown document."""
-    lines = [f"# {brief.headline}", "", brief.summary, "", "## Key points", ""]
+    lines = [f"# {brief.headline}", "", brief.summary, ""]
+    if brief.places:
+        lines += [f"**Where:** {', '.join(brief.places)}", ""]
+    lines += ["## Key points", ""]
     for point in brief.key_points:
         lines.append(f"- {point.point}")
         lines.extend(f"  > {quote}" for quote in point.evidence)
@@ -77,16 +80,18 @@ def to_rich_draft(data: dict[str, Any]) -> RenderableType:
 
 
 def to_rich(brief: Brief) -> RenderableType:
-    """A rich renderable: headline panel, key points, actors table, open questions."""
+    """A rich renderable: headline panel (with where), key points, actors table, timeline,
+    open questions."""
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
     # The headline goes inside the panel: a panel title is cut to one line.
-    parts: list[RenderableType] = [
-        Panel(Group(Text(brief.headline, style="bold"), Text(""), Text(brief.summary)))
-    ]
+    lead = [Text(brief.headline, style="bold"), Text(""), Text(brief.summary)]
+    if brief.places:
+        lead += [Text(""), Text("Where: " + ", ".join(brief.places), style="dim")]
+    parts: list[RenderableType] = [Panel(Group(*lead))]
 
     points = Text()
     for number, point in enumerate(brief.key_points, start=1):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bench.eval import first_sentence, gold_entities, matches
+from types import SimpleNamespace
+
+from bench.eval import first_sentence, gold_entities, matches, score_article
 
 RECORD = {
     "named_entities_wikified": [
@@ -44,3 +46,25 @@ def test_an_actor_matches_by_name_mention_or_a_part_of_either():
 def test_the_lead_is_the_first_sentence_without_breaking_at_initials():
     text = "The U.S. President met Mr. Smith in Washington D.C. on Monday. Then he left."
     assert first_sentence(text) == "The U.S. President met Mr. Smith in Washington D.C. on Monday."
+
+
+def test_a_salient_place_is_found_in_the_briefs_places():
+    place = {"name": "Washington, D.C.", "type": "place", "salience": "sssnn", "mentions": []}
+    record = dict(RECORD, named_entities_wikified=[*RECORD["named_entities_wikified"], place])
+    record.update(id="a", text="Trump met the team in Washington, D.C.", summaries=[])
+    brief = {
+        "summary": "Trump met the team.",
+        "key_points": [],
+        "actors": [{"name": "Donald Trump"}],
+        "places": ["Washington, D.C."],
+    }
+    result = {"brief": brief, "attempts": 1, "seconds": 1.0, "usage": {"total_tokens": 9}}
+    # Only the recall is looked at here: a ROUGE that scores everything 0.
+    rouge = SimpleNamespace(
+        score_multi=lambda refs, text: dict.fromkeys(
+            ("rouge1", "rouge2", "rougeL"), SimpleNamespace(fmeasure=0.0)
+        )
+    )
+    row = score_article(record, {"status": "done", "result": result}, rouge)
+    assert row["missed"] == ["Afghan Girls Robotics Team"]
+    assert row["found_salient"] == 2 and row["actors"] == 1  # a place is not an actor

@@ -57,19 +57,28 @@ def test_merged_briefs_join_actors_by_alias_and_keep_evidence_verbatim(seed_text
     seed = Article.from_text(seed_text).text
     harbour = Article.from_text(HARBOUR.read_text(encoding="utf-8")).text
     whole = Article(text=seed + "\n\n" + harbour)
-    first = part_brief(seed, brief_for(seed, ["Donald Trump", "Vladimir Putin", "Zelensky"]))
+    first = part_brief(
+        seed, brief_for(seed, ["Donald Trump", "Vladimir Putin", "Zelensky"], ["Washington"])
+    )
     second = part_brief(
         harbour,
-        brief_for(harbour, ["Mayor Helen Okafor", "Port Alder Chamber of Commerce", "Port Alder"]),
+        brief_for(
+            harbour,
+            ["Mayor Helen Okafor", "Port Alder Chamber of Commerce", "Port Alder"],
+            ["Port Alder"],
+        ),
     )
     # A third part naming Trump differently: merged into the first part's actor.
-    third = part_brief(seed, brief_for(seed, ["President Donald Trump", "Putin", "Kremlin"]))
+    third = part_brief(
+        seed, brief_for(seed, ["President Donald Trump", "Putin", "Kremlin"], ["washington"])
+    )
     merged = merge_briefs([first, second, third], whole)
     names = [actor.name for actor in merged.actors]
     assert names.count("Donald Trump") == 1 and "President Donald Trump" not in names
     trump = next(a for a in merged.actors if a.name == "Donald Trump")
     assert "President Donald Trump" in trump.aliases
     assert "Mayor Helen Okafor" in names and "Kremlin" in names
+    assert merged.places == ["Washington", "Port Alder"]  # each part's, once
     index = ArticleIndex(whole.text)
     evidence = [e for point in merged.key_points for e in point.evidence]
     assert all(index.passage(e) for e in evidence)
@@ -77,9 +86,9 @@ def test_merged_briefs_join_actors_by_alias_and_keep_evidence_verbatim(seed_text
     assert merged.headline == first.headline
 
 
-def brief_for(text: str, names: list[str]) -> dict:
+def brief_for(text: str, names: list[str], places: list[str] | None = None) -> dict:
     """SYNTHETIC: a brief of ``text`` built here (for faults and merges no model makes on
-    demand): its first and last sentences as evidence, ``names`` as actors."""
+    demand): its first and last sentences as evidence, ``names`` as actors, ``places``."""
     sentences = [s for s in text.replace("\n", " ").split(". ") if len(s.split()) > 6]
     first, last = sentences[0], sentences[-1]
     return {
@@ -90,6 +99,7 @@ def brief_for(text: str, names: list[str]) -> dict:
             {"point": f"It ends: {last[:40]}", "evidence": [" ".join(last.split()[:12])]},
         ],
         "actors": [{"name": n, "kind": "person", "role": "Named in the story"} for n in names],
+        "places": places or [],
         "open_questions": [{"question": f"What next for {names[0]}?", "why_open": "Not said."}],
         "timeline": [],
     }

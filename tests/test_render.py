@@ -17,6 +17,7 @@ def test_rich_view_shows_every_section():
         "Trump and Putin agree",
         "Key points",
         "work together very closely",
+        "Where: Kremlin",
         "Actors",
         "The Kremlin",
         "Open questions",
@@ -28,6 +29,7 @@ def test_rich_view_shows_every_section():
 def test_markdown_and_json():
     markdown = to_markdown(brief())
     assert markdown.startswith("# Trump and Putin agree to work together on Ukraine\n")
+    assert "**Where:** Kremlin" in markdown
     assert "  > work together very closely" in markdown
     assert "| Trump | person | Called Putin |  |" in markdown
     assert Brief.model_validate_json(to_json(brief())) == brief()

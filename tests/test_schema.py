@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from summarize.grounding import ArticleIndex
-from summarize.schema import MAX_ACTORS, MAX_KEY_POINTS, Brief
+from summarize.schema import MAX_ACTORS, MAX_KEY_POINTS, MAX_PLACES, Brief
 
 ARTICLE = (
     'Trump said he and Putin had agreed to "work together very closely".\n\n'
@@ -47,6 +47,7 @@ def brief_data() -> dict:
             },
             {"name": "The Kremlin", "kind": "organization", "role": "Described the call"},
         ],
+        "places": ["Kremlin"],
         "open_questions": [
             {
                 "question": "Will Ukraine take part in the talks?",
@@ -91,7 +92,11 @@ def test_without_an_article_only_the_shape_is_checked():
 def test_evidence_must_be_verbatim():
     data = brief_data()
     data["key_points"][0]["evidence"] = ["work closely together"]
-    assert "not found word for word" in errors_of(data)
+    error = errors_of(data)
+    assert "not found word for word" in error
+    # The re-ask shows the model the article's sentence nearest to what it wrote.
+    nearest = 'Trump said he and Putin had agreed to "work together very closely"'
+    assert f"(the article's nearest sentence: '{nearest}')" in error
 
 
 def test_evidence_that_strays_at_its_edges_is_cut_to_its_verbatim_core():
@@ -206,10 +211,22 @@ def test_the_schema_asks_for_at_least_three_key_points():
     assert Brief.model_json_schema()["properties"]["key_points"]["minItems"] == 3
 
 
-def test_no_duplicate_actors():
+def test_an_actor_listed_twice_is_one_actor_with_what_both_entries_say():
     data = brief_data()
-    data["actors"].append(dict(data["actors"][0], name="TRUMP"))
-    assert "listed twice" in errors_of(data)
+    again = {"name": "TRUMP", "kind": "person", "role": "Spoke", "stance": "For talks"}
+    data["actors"].insert(1, dict(again, aliases=["Donald Trump"], quotes=["work together"]))
+    actors = validate(data).actors
+    assert [a.name for a in actors] == ["Trump", "Zelensky", "The Kremlin"]
+    trump = actors[0]
+    assert trump.role == "Called Putin" and trump.stance == "For talks"
+    assert trump.aliases == ["Donald Trump"]  # "TRUMP" is its own name
+    assert trump.quotes == ["work together very closely"]  # the same quotation once
+
+
+def test_too_few_actors_once_repeats_are_merged_is_an_error():
+    data = brief_data()
+    data["actors"][1] = dict(data["actors"][0], name="trump")
+    assert "List at least 3 actors" in errors_of(data)
 
 
 def test_questions_end_with_a_question_mark():
@@ -266,3 +283,39 @@ def test_a_place_can_be_an_actor():
     data = brief_data()
     data["actors"].append({"name": "Kremlin", "kind": "place", "role": "Where the call began"})
     assert validate(data).actors[-1].kind == "place"
+
+
+def test_a_place_the_article_never_names_is_left_out():
+    data = brief_data()
+    data["places"] = ["Kremlin", "Riyadh"]
+    assert validate(data).places == ["Kremlin"]
+    data["places"] = ["Riyadh"]  # the schema asks for one; the article may name none
+    assert validate(data).places == []
+    # Words the article has, but not as a name: recorded, the 0.5B model wrote the
+    # prompt's "country", "region", "city or venue" as places.
+    data["places"] = ["call", "Kremlin"]
+    assert validate(data).places == ["Kremlin"]
+
+
+def test_a_place_written_twice_is_kept_once():
+    data = brief_data()
+    data["places"] = ["Kremlin", "KREMLIN", "Kremlin"]
+    assert validate(data).places == ["Kremlin"]
+
+
+def test_lenient_mode_leaves_out_a_place_the_article_never_names():
+    data = brief_data()
+    data["places"] = ["Riyadh", "Kremlin"]
+    dropped: list[str] = []
+    context = {"article": ArticleIndex(ARTICLE), "dropped": dropped}
+    assert Brief.model_validate(data, context=context).places == ["Kremlin"]
+    assert dropped == ["place 'Riyadh': not named in the article"]
+
+
+def test_the_model_must_write_places_but_a_saved_brief_without_them_loads():
+    schema = Brief.model_json_schema()
+    assert "places" in schema["required"] and schema["properties"]["places"]["minItems"] == 1
+    assert schema["properties"]["places"]["maxItems"] == MAX_PLACES
+    data = brief_data()
+    del data["places"]
+    assert validate(data).places == []
