@@ -159,7 +159,7 @@ class ArticleIndex:
         return None
 
     def closest_sentence(self, quote: str) -> str | None:
-        """The article sentence nearest to ``quote`` (most of its words), for telling a
+        """The article sentence nearest to ``quote`` (most of its naming words), for telling a
         model that paraphrased what to copy instead; None when none shares a word."""
         wanted = set(_words(quote))
         best, _ = self._closest_sentence(wanted - _FUNCTION_WORDS or wanted)
