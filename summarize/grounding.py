@@ -288,10 +288,10 @@ class ArticleIndex:
         """True when the article names ``name`` (see has_name) and writes it with a
         capital, as a proper name: "Port Alder", but not "the city" or "country",
         words a small model copies from the prompt's description of a place."""
-        if not self.has_name(name):
-            return False
         passage = self.passage(name)
-        return passage is None or any(c.isupper() for c in passage)
+        if passage is None:  # named another way (see has_name), or not at all
+            return self.has_name(name)
+        return any(c.isupper() for c in passage)
 
 
 def name_key(name: str) -> str:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -175,11 +176,14 @@ def _ground_quotes(
     return list(dict.fromkeys(grounded))
 
 
-def unique(items: list[str]) -> list[str]:
-    """``items`` without repeats (compared by name key), first occurrences kept."""
-    kept: dict[str, str] = {}
+T = TypeVar("T")
+
+
+def unique(items: list[T], key: Callable[[T], str] = str) -> list[T]:
+    """``items`` without repeats (their ``key`` compared by name key), first ones kept."""
+    kept: dict[str, T] = {}
     for item in items:
-        kept.setdefault(name_key(item), item)
+        kept.setdefault(name_key(key(item)), item)
     return list(kept.values())
 
 
@@ -425,10 +429,7 @@ class Brief(_Strict):
     @classmethod
     def _key_points_are_distinct(cls, key_points: list[KeyPoint]) -> list[KeyPoint]:
         # A point written twice says nothing new: keep the first.
-        seen: dict[str, KeyPoint] = {}
-        for point in key_points:
-            seen.setdefault(name_key(point.point), point)
-        return list(seen.values())
+        return unique(key_points, key=lambda point: point.point)
 
     @field_validator("places")
     @classmethod
