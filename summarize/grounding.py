@@ -15,7 +15,6 @@ import bisect
 import re
 import unicodedata
 from functools import cached_property, lru_cache
-from itertools import pairwise
 
 _WORD = re.compile(r"\w+")
 # What the article puts in quotation marks: the words it attributes to someone.
@@ -28,16 +27,18 @@ MIN_QUOTE_WORDS = 3
 # What the model wrote must be mostly the article's own words, so that a made-up
 # quote is not rescued by a few words it shares with a real one.
 MIN_VERBATIM_SHARE = 0.6
-# Evidence reworded a little ("became" for "had become", words left out) is the
-# article sentence that holds at least this share of its naming words (or of all
-# its words), and this many words.
-MIN_SENTENCE_SHARE = 0.8
-MIN_SENTENCE_WORDS = 4
-# A sentence ends at a stop (perhaps before a closing quote or bracket) and a space.
-_SENTENCE_END = re.compile("[.!?][\"'\u201d\u2019)]*\\s")
-# Words too common to mark where a reworded passage starts or ends in its sentence.
+# A key point is stated in the article when this share of its naming words are in
+# the sentences found for it (see schema.KeyPoint).
+MIN_SUPPORT = 0.6
+# Endings taken off before words are compared for support, from a word that keeps
+# this many letters ("expects" and "expected" are "expect").
+_ENDINGS = ("ing", "ed", "es", "s")
+_MIN_STEM = 4
+# Words too common to show that a key point and a sentence say the same thing.
 _FUNCTION_WORDS = {"a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "with", "and"}
-_FUNCTION_WORDS |= {"or", "as", "is", "was", "are", "were", "be", "that", "it", "its", "s"}
+_FUNCTION_WORDS |= {"or", "as", "is", "was", "are", "were", "be", "been", "that", "it", "its"}
+_FUNCTION_WORDS |= {"s", "he", "she", "they", "his", "her", "their", "has", "have", "had"}
+_FUNCTION_WORDS |= {"will", "would", "not", "from", "but", "who", "which", "this", "said"}
 # What a country's or people's name becomes as the article's adjective or demonym:
 # "Bangladesh" in "Bangladeshis", "Russia" in "Russian", "Israel" in "Israeli".
 _DEMONYM_ENDINGS = ("s", "n", "an", "ian", "i", "is", "ese")
@@ -121,68 +122,44 @@ class ArticleIndex:
         return best_start, best_size
 
     @cached_property
-    def _sentences(self) -> list[range]:
-        """The word indexes of each sentence (a paragraph break also ends one)."""
-        bounds = [0]
-        for i in range(1, len(self._matches)):
-            gap = self.text[self._matches[i - 1].end() : self._matches[i].start()]
-            if "\n" in gap or _SENTENCE_END.search(gap):
-                bounds.append(i)
-        bounds.append(len(self._matches))
-        return [range(a, b) for a, b in pairwise(bounds) if b > a]
+    def sentences(self) -> list[str]:
+        """The article's sentences, in order (sentencex's rules, which keep "U.S. President"
+        and a quotation's closing mark whole)."""
+        return [self.text[start:end] for start, end in sentence_spans(self.text)]
 
-    def _closest_sentence(self, wanted: set[str]) -> tuple[range | None, float]:
-        """The sentence that holds the largest share of the ``wanted`` words, and that share."""
-        best, best_share = None, 0.0
-        for sentence in self._sentences:
-            share = len(wanted & {self._words[i] for i in sentence}) / max(len(wanted), 1)
-            if share > best_share:
-                best, best_share = sentence, share
-        return best, best_share
+    def supporting_sentences(self, point: str, most: int = 2) -> list[str]:
+        """The article sentences that state ``point``, in the article's order: the one that
+        holds most of its naming words, then, while those held are fewer than
+        MIN_SUPPORT of them, the one holding most of the rest (up to ``most``); none
+        when no sentence holds any. A word in fewer sentences weighs more: "together"
+        tells where a point about working together is stated; "Trump", in most of the
+        article's sentences, does not."""
+        wanted = naming_words(point)
+        missing, chosen = set(wanted), []
+        while len(chosen) < most and len(wanted - missing) < MIN_SUPPORT * len(wanted):
+            scores = [
+                sum(1 / self._sentence_count[w] for w in missing & words)
+                for words in self._sentence_words
+            ]
+            best = max(range(len(scores)), key=scores.__getitem__, default=None)
+            if best is None or not scores[best]:
+                break
+            chosen.append(best)
+            missing -= self._sentence_words[best]
+        return [self.sentences[i] for i in sorted(chosen)]
 
-    def reworded_passage(self, quote: str) -> str | None:
-        """The article's text for a passage that ``quote`` rewords: in the one sentence
-        that holds MIN_SENTENCE_SHARE of the quote's naming words, or of all its words
-        (MIN_SENTENCE_WORDS or more), from the first to the last of its naming words.
-        None when no sentence holds that many."""
-        wanted = set(_words(quote))
-        if len(wanted) < MIN_SENTENCE_WORDS:
-            return None
-        naming = wanted - _FUNCTION_WORDS or wanted
-        # Naming words first: "was held" for the article's "ran" misses two words of
-        # nine, but one naming word of seven.
-        for words in (naming, wanted):
-            best, share = self._closest_sentence(words)
-            marks = naming & {self._words[i] for i in best or ()}
-            if marks and share >= MIN_SENTENCE_SHARE:
-                return self._span(*self._shortest_window(best, marks))
-        return None
-
-    def closest_sentence(self, quote: str) -> str | None:
-        """The article sentence nearest to ``quote`` (most of its naming words), for telling a
-        model that paraphrased what to copy instead; None when none shares a word."""
-        wanted = set(_words(quote))
-        best, _ = self._closest_sentence(wanted - _FUNCTION_WORDS or wanted)
-        return None if best is None else self._span(best.start, best.stop - 1)
-
-    def _shortest_window(self, sentence: range, marks: set[str]) -> tuple[int, int]:
-        """The first and last word of the shortest run of ``sentence`` holding every word
-        of ``marks`` (each of which the sentence has)."""
+    @cached_property
+    def _sentence_count(self) -> dict[str, int]:
+        """For each word, the number of the article's sentences that have it."""
         counts: dict[str, int] = {}
-        first, best = sentence.start, (sentence.start, sentence.stop - 1)
-        for last in sentence:
-            if self._words[last] in marks:
-                counts[self._words[last]] = counts.get(self._words[last], 0) + 1
-            while len(counts) == len(marks):
-                if last - first < best[1] - best[0]:
-                    best = (first, last)
-                word = self._words[first]
-                if word in counts:
-                    counts[word] -= 1
-                    if not counts[word]:
-                        del counts[word]
-                first += 1
-        return best
+        for words in self._sentence_words:
+            for word in words:
+                counts[word] = counts.get(word, 0) + 1
+        return counts
+
+    @cached_property
+    def _sentence_words(self) -> list[set[str]]:
+        return [_stems(sentence) for sentence in self.sentences]
 
     def passage(self, quote: str) -> str | None:
         """The article's own text for ``quote``, or None when its words are not in the article."""
@@ -292,6 +269,53 @@ class ArticleIndex:
         if passage is None:  # named another way (see has_name), or not at all
             return self.has_name(name)
         return any(c.isupper() for c in passage)
+
+
+@lru_cache(maxsize=32)
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of ``text`` starts and ends, spaces left out.
+
+    English rules serve every language here: they split at a stop, question or
+    exclamation mark before a new sentence, which most languages share.
+    """
+    import sentencex
+
+    spans, start = [], 0
+    for segment in sentencex.segment("en", text):
+        end = start + len(segment)
+        stripped = segment.strip()
+        if stripped:
+            first = start + segment.index(stripped)
+            spans.append((first, first + len(stripped)))
+        start = end
+    return spans
+
+
+def _stems(text: str) -> set[str]:
+    """The words of ``text`` without their commonest endings, so that "expects" and
+    "expected" compare equal."""
+    stems = set()
+    for word in _words(text):
+        for ending in _ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+                word = word[: -len(ending)]
+                break
+        stems.add(word)
+    return stems
+
+
+def naming_words(text: str) -> set[str]:
+    """The words of ``text`` that say what it is about (all but the most common ones),
+    without their commonest endings."""
+    return _stems(text) - _FUNCTION_WORDS
+
+
+def support(point: str, passages: list[str]) -> float:
+    """The share of the naming words of ``point`` that ``passages`` hold (1.0 for a point
+    with none): how much of what it says the article says there."""
+    wanted = naming_words(point)
+    held = _stems(" ".join(passages))
+    return len(wanted & held) / len(wanted) if wanted else 1.0
 
 
 def name_key(name: str) -> str:

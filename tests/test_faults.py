@@ -179,16 +179,20 @@ def test_bad_answers_are_re_asked_with_the_error(server, article, bad, error_tex
     assert error_text in last_user_message(server.requests[1])
 
 
-def test_an_ungrounded_quote_is_re_asked_then_refused(server, article):
+# A point the article does not make: no sentence of it holds these words.
+INVENTED_POINT = {"point": "Everyone must withdraw every soldier by Easter."}
+
+
+def test_a_point_the_article_does_not_state_is_re_asked_then_refused(server, article):
     brief = json.loads(recorded_answer())
-    brief["key_points"][0]["evidence"] = ["Putin promised to withdraw every soldier by Easter"]
+    brief["key_points"][0] = INVENTED_POINT
     bad = completion(json.dumps(brief))
     server.script = [Reply(200, bad), Reply(200, bad)]
     with pytest.raises(GroundingError) as caught:
         run(server, article)
     assert len(server.requests) == 2
     assert "withdraw every soldier" in last_user_message(server.requests[1])
-    assert "not found word for word" in str(caught.value)
+    assert "is not what the article says" in str(caught.value)
 
 
 def test_an_actor_the_article_never_names_is_re_asked(server, article):
@@ -297,7 +301,7 @@ def test_cli_verbose_logs_never_show_the_key(server):
 
 def test_cli_reports_a_failed_grounding_with_exit_code_5(server):
     brief = json.loads(recorded_answer())
-    brief["key_points"][0]["evidence"] = ["words the article never had in it at all"]
+    brief["key_points"][0] = INVENTED_POINT
     bad = completion(json.dumps(brief))
     server.script = [Reply(200, bad) for _ in range(3)]
     result = cli(server)
@@ -318,13 +322,13 @@ def test_cli_succeeds_after_a_transient_fault(server):
 
 def test_lenient_mode_leaves_out_what_failed_and_says_so(server, article):
     brief = json.loads(recorded_answer())
-    invented = "Putin promised to withdraw every soldier by Easter"
-    brief["key_points"][0]["evidence"] = [*brief["key_points"][0]["evidence"][:1], invented]
+    invented = INVENTED_POINT["point"]
+    brief["key_points"][-1] = INVENTED_POINT
     brief["actors"].append({"name": "Emmanuel Macron", "kind": "person", "role": "mediator"})
     bad = completion(json.dumps(brief))
     server.script = [Reply(200, bad), Reply(200, bad)]
     result = run(server, article, lenient=True)
-    assert invented not in [q for p in result.brief.key_points for q in p.evidence]
+    assert invented not in [p.point for p in result.brief.key_points]
     assert "Emmanuel Macron" not in [a.name for a in result.brief.actors]
     assert any(invented in item for item in result.dropped)
     assert any("Emmanuel Macron" in item for item in result.dropped)

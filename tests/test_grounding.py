@@ -1,4 +1,4 @@
-from summarize.grounding import ArticleIndex, name_key
+from summarize.grounding import ArticleIndex, name_key, naming_words, sentence_spans, support
 
 ARTICLE = (
     "\"We expect that he'll come here, and I'll go there -- and we're going to meet\", "
@@ -115,38 +115,6 @@ def test_a_passage_cut_inside_a_quotation_keeps_its_quote_marks_paired():
     assert article.passage("illusionary goal and left") == '"illusionary goal" -- and left'
 
 
-def test_a_reworded_passage_is_the_sentence_words_that_hold_it():
-    article = ArticleIndex(SEED_PASSAGE)
-    # "end" for "stop": every word but one is in that sentence.
-    assert article.reworded_passage("Trump announced they both agreed to end the deaths") == (
-        "Trump took the world by surprise as he announced the call on his Truth Social network "
-        'earlier, saying they had "both agreed, we want to stop the millions of deaths'
-    )
-    assert article.reworded_passage("Zelensky said he had a meaningful phone call") == (
-        'Zelensky said he had a "meaningful" call'
-    )
-
-
-def test_a_passage_reworded_in_its_small_words_is_found_by_its_naming_words():
-    article = ArticleIndex(
-        "The Northern Arena Esports Championship ran throughout the weekend, facing off "
-        "teams of video gamers in a packed hall."
-    )
-    # 7 of its 9 words (under 80 %), but 6 of its 7 naming words: "held" for "ran".
-    quote = "The Northern Arena Esports Championship was held throughout the weekend"
-    assert article.reworded_passage(quote) == (
-        "Northern Arena Esports Championship ran throughout the weekend"
-    )
-    # Two naming words of six changed is a different sentence, not a rewording.
-    assert article.reworded_passage("The Northern Arena Esports final was held on Monday") is None
-
-
-def test_words_from_two_sentences_or_too_few_are_no_reworded_passage():
-    article = ArticleIndex(SEED_PASSAGE)
-    assert article.reworded_passage("Zelensky announced the deal on Truth Social") is None
-    assert article.reworded_passage("a meaningful call") is None  # too few words to tell
-
-
 def test_a_country_is_named_by_its_people():
     article = ArticleIndex("The rescued included Bangladeshis and Rohingya from Myanmar.")
     assert article.has_name("Bangladesh")
@@ -155,17 +123,41 @@ def test_a_country_is_named_by_its_people():
     assert not article.has_name("Myan")
 
 
-def test_the_closest_sentence_is_the_one_with_most_of_the_quotes_naming_words():
+def test_sentences_are_split_where_a_sentence_ends_not_at_every_stop():
     article = ArticleIndex(
-        "The team won the competition overall, with the silver medal going to Poland. "
-        "The Afghan girls were given a medal for courageous achievement."
+        'Washington D.C. hosted U.S. President Trump. He said: "We won." '
+        "Then he left.\n\nA new paragraph"
     )
-    # Words like "the", "to" and "with" do not count: the first sentence has more of them.
-    quote = "the Afghan girls were given the medal with the team going to the final"
-    assert article.closest_sentence(quote) == (
-        "The Afghan girls were given a medal for courageous achievement"
+    assert article.sentences == [
+        "Washington D.C. hosted U.S. President Trump.",
+        'He said: "We won."',
+        "Then he left.",
+        "A new paragraph",
+    ]
+    for (start, end), sentence in zip(sentence_spans(article.text), article.sentences, strict=True):
+        assert article.text[start:end] == sentence  # spans and sentences agree
+
+
+def test_the_sentences_that_state_a_point_are_found_by_its_rarer_words():
+    article = ArticleIndex(
+        "Trump called Putin and Zelensky on Wednesday. Trump said Putin wants peace. "
+        'He said they would "work together very closely". Putin invited Trump to Moscow.'
     )
-    assert article.closest_sentence("nothing alike here") is None
+    # "Trump" and "Putin" are in most sentences, and the first two hold both of them;
+    # "work together closely" is in one.
+    point = "Trump and Putin will work together closely"
+    evidence = article.supporting_sentences(point)
+    assert evidence == ['He said they would "work together very closely".']
+    assert support(point, evidence) == 0.6  # 3 of its 5 naming words: enough
+
+
+def test_a_point_no_sentence_states_has_no_support():
+    article = ArticleIndex(SEED_PASSAGE)
+    point = "Everyone must withdraw every soldier by Easter"
+    assert article.supporting_sentences(point) == []
+    assert support(point, []) == 0.0
+    # Words like "the", "was" and "said" are not what a point is about.
+    assert naming_words("The vote was said to be close") == {"vote", "close"}
 
 
 def test_a_proper_name_is_written_with_a_capital_in_the_article():

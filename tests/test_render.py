@@ -2,11 +2,11 @@ from rich.console import Console
 
 from summarize.render import to_json, to_markdown, to_rich
 from summarize.schema import Brief
-from tests.test_schema import brief_data
+from tests.test_schema import brief_data, validate
 
 
 def brief() -> Brief:
-    return Brief.model_validate(brief_data())
+    return validate(brief_data())
 
 
 def test_rich_view_shows_every_section():
@@ -30,6 +30,6 @@ def test_markdown_and_json():
     markdown = to_markdown(brief())
     assert markdown.startswith("# Trump and Putin agree to work together on Ukraine\n")
     assert "**Where:** Kremlin" in markdown
-    assert "  > work together very closely" in markdown
+    assert '  > Trump said he and Putin had agreed to "work together very closely".' in markdown
     assert "| Trump | person | Called Putin |  |" in markdown
     assert Brief.model_validate_json(to_json(brief())) == brief()

@@ -21,13 +21,11 @@ def brief_data() -> dict:
     return {
         "headline": "Trump and Putin agree to work together on Ukraine",
         "summary": "Trump spoke to Putin. Zelensky called it meaningful.",
+        # As a model writes them: the points only; the code finds their evidence.
         "key_points": [
-            {
-                "point": "Trump and Putin agreed to cooperate.",
-                "evidence": ["work together very closely"],
-            },
-            {"point": "Zelensky found the call useful.", "evidence": ['a "meaningful" call']},
-            {"point": "The call was long.", "evidence": ["lasted nearly one-and-a-half hours"]},
+            {"point": "Trump and Putin agreed to work together very closely."},
+            {"point": "Zelensky had a meaningful call with Trump."},
+            {"point": "The Kremlin said the call lasted one-and-a-half hours."},
         ],
         "actors": [
             {
@@ -58,8 +56,14 @@ def brief_data() -> dict:
     }
 
 
-def validate(data: dict, article: str | None = ARTICLE) -> Brief:
-    context = {"article": ArticleIndex(article)} if article is not None else None
+def validate(data: dict, article: str | None = ARTICLE, dropped: list | None = None) -> Brief:
+    """``data`` checked as a model's answer is, against the article (lenient when given a
+    ``dropped`` list)."""
+    context = None
+    if article is not None:
+        context = {"article": ArticleIndex(article)}
+        if dropped is not None:
+            context["dropped"] = dropped
     return Brief.model_validate(data, context=context)
 
 
@@ -74,9 +78,44 @@ def test_a_grounded_brief_validates():
     assert [a.name for a in brief.actors] == ["Trump", "Zelensky", "The Kremlin"]
 
 
-def test_quotes_carry_the_articles_own_text():
+def test_the_evidence_of_a_point_is_the_sentence_that_states_it():
+    brief = validate(brief_data())
+    assert [point.evidence for point in brief.key_points] == [
+        ['Trump said he and Putin had agreed to "work together very closely".'],
+        ['Zelensky said afterwards that he had a "meaningful" call with Trump.'],
+        ["The Kremlin said the call lasted nearly one-and-a-half hours."],
+    ]
+
+
+def test_a_point_stated_across_two_sentences_has_both_as_evidence():
     data = brief_data()
-    data["key_points"][0]["evidence"] = ["'work together, very closely.'"]
+    # Neither sentence alone holds 60 % of its naming words; the two hold 8 of 10.
+    data["key_points"][2] = {
+        "point": "Zelensky found his meaningful call with Trump long: nearly one-and-a-half hours."
+    }
+    evidence = validate(data).key_points[2].evidence
+    assert evidence == [
+        'Zelensky said afterwards that he had a "meaningful" call with Trump.',
+        "The Kremlin said the call lasted nearly one-and-a-half hours.",
+    ]
+
+
+def test_a_point_the_article_does_not_state_is_re_asked():
+    data = brief_data()
+    data["key_points"][2] = {"point": "Putin promised to withdraw every soldier by Easter."}
+    error = errors_of(data)
+    assert "Key point 'Putin promised to withdraw every soldier by Easter.' is not what" in error
+    # The re-ask shows the article's nearest sentence: here the one naming Putin.
+    assert "(the article's nearest sentence: 'Trump said he and Putin" in error
+
+
+def test_evidence_given_as_text_carries_the_articles_own_text():
+    # A saved brief checked again, or parts' briefs merged: evidence already text.
+    data = brief_data()
+    data["key_points"][0] = {
+        "point": "They work together closely.",
+        "evidence": ["'work together, very closely.'"],
+    }
     data["actors"][1]["quotes"] = ["“meaningful”"]
     brief = validate(data)
     assert brief.key_points[0].evidence == ["work together very closely"]
@@ -84,40 +123,23 @@ def test_quotes_carry_the_articles_own_text():
 
 
 def test_without_an_article_only_the_shape_is_checked():
-    data = brief_data()
+    data = validate(brief_data()).model_dump()  # as saved: evidence, no sentence numbers
     data["key_points"][0]["evidence"] = ["words from nowhere"]
     assert validate(data, article=None).key_points[0].evidence == ["words from nowhere"]
 
 
-def test_evidence_must_be_verbatim():
+def test_evidence_given_as_text_must_state_the_point():
     data = brief_data()
-    data["key_points"][0]["evidence"] = ["work closely together"]
-    error = errors_of(data)
-    assert "not found word for word" in error
-    # The re-ask shows the model the article's sentence nearest to what it wrote.
-    nearest = 'Trump said he and Putin had agreed to "work together very closely"'
-    assert f"(the article's nearest sentence: '{nearest}')" in error
+    data["key_points"][0] = {"point": "Zelensky called it meaningful.", "evidence": ["lasted"]}
+    assert "is not what the article says" in errors_of(data)
 
 
-def test_evidence_that_strays_at_its_edges_is_cut_to_its_verbatim_core():
+def test_evidence_given_as_text_must_be_verbatim():
     data = brief_data()
-    data["key_points"][0]["evidence"] = ["Trump said that he and Putin had agreed to work together"]
-    brief = validate(data)
-    assert brief.key_points[0].evidence == ['he and Putin had agreed to "work together']
-
-
-def test_reworded_evidence_is_replaced_by_the_articles_words():
-    data = brief_data()
-    data["key_points"][2]["evidence"] = ["The Kremlin says the call lasted one and a half hours"]
-    brief = validate(data)
-    assert brief.key_points[2].evidence == [
-        "Kremlin said the call lasted nearly one-and-a-half hours"
-    ]
-
-
-def test_evidence_with_only_a_few_verbatim_words_is_rejected():
-    data = brief_data()
-    data["key_points"][0]["evidence"] = ["Putin and Trump will meet soon to agree on a deal"]
+    data["key_points"][0] = {
+        "point": "They work together closely.",
+        "evidence": ["work closely together"],
+    }
     assert "not found word for word" in errors_of(data)
 
 
@@ -141,12 +163,6 @@ def test_a_quote_wrapped_in_its_reporting_sentence_keeps_only_the_quoted_words()
     data = brief_data()
     data["actors"][0]["quotes"] = ["Putin had agreed to 'work together very closely'"]
     assert validate(data).actors[0].quotes == ["work together very closely"]
-
-
-def test_evidence_is_required():
-    data = brief_data()
-    data["key_points"][0]["evidence"] = []
-    assert "evidence" in errors_of(data)
 
 
 def test_actor_quotes_must_be_verbatim():
@@ -267,16 +283,8 @@ def test_schema_caps_reach_the_json_schema():
     schema = Brief.model_json_schema()
     assert schema["properties"]["key_points"]["maxItems"] == MAX_KEY_POINTS
     assert schema["properties"]["actors"]["maxItems"] == MAX_ACTORS
-
-
-def test_evidence_shortened_with_an_ellipsis_is_checked_part_by_part():
-    data = brief_data()
-    data["key_points"][0]["evidence"] = ["Trump said he and Putin ... work together very closely"]
-    evidence = validate(data).key_points[0].evidence
-    assert evidence == ["Trump said he and Putin", "work together very closely"]
-    data["key_points"][0]["evidence"] = ["Trump said he and Putin ... will never work together"]
-    with pytest.raises(ValidationError, match="will never work together"):
-        validate(data)
+    # The model writes the point; its evidence is found in the article, not written.
+    assert list(schema["$defs"]["KeyPoint"]["properties"]) == ["point"]
 
 
 def test_a_place_can_be_an_actor():
@@ -307,8 +315,7 @@ def test_lenient_mode_leaves_out_a_place_the_article_never_names():
     data = brief_data()
     data["places"] = ["Riyadh", "Kremlin"]
     dropped: list[str] = []
-    context = {"article": ArticleIndex(ARTICLE), "dropped": dropped}
-    assert Brief.model_validate(data, context=context).places == ["Kremlin"]
+    assert validate(data, dropped=dropped).places == ["Kremlin"]
     assert dropped == ["place 'Riyadh': not named in the article"]
 
 

@@ -12,6 +12,7 @@ from summarize.grounding import ArticleIndex
 from summarize.schema import Brief, TimelineEvent
 from summarize.timeline import resolve, sentence_of
 from tests.test_schema import brief_data
+from tests.test_schema import validate as validate_brief
 
 THURSDAY = dt.date(2025, 2, 13)  # the seed article's date
 
@@ -125,7 +126,7 @@ def test_lenient_mode_leaves_such_an_event_out(seed_text):
 def test_the_model_must_write_a_timeline_but_a_saved_brief_without_one_loads():
     assert "timeline" in Brief.model_json_schema()["required"]
     assert "date" not in TimelineEvent.model_json_schema()["properties"]  # never asked for
-    data = brief_data()
+    data = validate_brief(brief_data()).model_dump(exclude={"timeline"})  # saved before
     assert Brief.model_validate(data).timeline == []
 
 
@@ -134,12 +135,7 @@ def seed_brief_with_timeline(timeline: list[dict]) -> dict:
     return {
         "headline": "Trump expects to meet Putin in Saudi Arabia",
         "summary": "Trump and Putin spoke by phone.",
-        "key_points": [
-            {
-                "point": "Trump expects to meet Putin.",
-                "evidence": ["he expected to meet Russian President Vladimir Putin"],
-            }
-        ],
+        "key_points": [{"point": "Trump expects to meet Putin."}],
         "actors": [
             {"name": "Donald Trump", "kind": "person", "role": "US President"},
             {"name": "Vladimir Putin", "kind": "person", "role": "Russian President"},
