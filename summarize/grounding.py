@@ -14,7 +14,10 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections import Counter
 from functools import cached_property, lru_cache
+
+import sentencex
 
 _WORD = re.compile(r"\w+")
 # What the article puts in quotation marks: the words it attributes to someone.
@@ -149,13 +152,9 @@ class ArticleIndex:
         return [self.sentences[i] for i in sorted(chosen)]
 
     @cached_property
-    def _sentence_count(self) -> dict[str, int]:
+    def _sentence_count(self) -> Counter[str]:
         """For each word, the number of the article's sentences that have it."""
-        counts: dict[str, int] = {}
-        for words in self._sentence_words:
-            for word in words:
-                counts[word] = counts.get(word, 0) + 1
-        return counts
+        return Counter(word for words in self._sentence_words for word in words)
 
     @cached_property
     def _sentence_words(self) -> list[set[str]]:
@@ -271,15 +270,12 @@ class ArticleIndex:
         return any(c.isupper() for c in passage)
 
 
-@lru_cache(maxsize=32)
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Where each sentence of ``text`` starts and ends, spaces left out.
 
     English rules serve every language here: they split at a stop, question or
     exclamation mark before a new sentence, which most languages share.
     """
-    import sentencex
-
     spans, start = [], 0
     for segment in sentencex.segment("en", text):
         end = start + len(segment)
