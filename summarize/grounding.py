@@ -15,6 +15,7 @@ import bisect
 import re
 import unicodedata
 from collections import Counter
+from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
 
 import sentencex
@@ -42,6 +43,10 @@ _FUNCTION_WORDS = {"a", "an", "the", "of", "to", "in", "on", "at", "by", "for", 
 _FUNCTION_WORDS |= {"or", "as", "is", "was", "are", "were", "be", "been", "that", "it", "its"}
 _FUNCTION_WORDS |= {"s", "he", "she", "they", "his", "her", "their", "has", "have", "had"}
 _FUNCTION_WORDS |= {"will", "would", "not", "from", "but", "who", "which", "this", "said"}
+# A name the model misspelt ("Fujad" for "Fuad") is the article's when each word it
+# got wrong has this many letters and is this near the article's spelling.
+MIN_SPELT_LETTERS = 4
+NEAR_SPELLING = 0.8
 # What a country's or people's name becomes as the article's adjective or demonym:
 # "Bangladesh" in "Bangladeshis", "Russia" in "Russian", "Israel" in "Israeli".
 _DEMONYM_ENDINGS = ("s", "n", "an", "ian", "i", "is", "ese")
@@ -260,6 +265,19 @@ class ArticleIndex:
             and any(words[0] + ending in self._positions for ending in _DEMONYM_ENDINGS)
         )
 
+    def name_misspelt(self, name: str) -> str | None:
+        """The article's text for a name the model misspelt: as many words, one of them
+        the same, and each other one a near spelling of the article's ("Fujad Basya"
+        for "Fuad Basya"); None when the article has no such name."""
+        words = _words(name)
+        for start in range(len(self._words) - len(words) + 1):
+            found = self._words[start : start + len(words)]
+            if any(a == b for a, b in zip(words, found, strict=True)) and all(
+                a == b or _near_spelling(a, b) for a, b in zip(words, found, strict=True)
+            ):
+                return self._span(start, start + len(words) - 1)
+        return None
+
     def has_proper_name(self, name: str) -> bool:
         """True when the article names ``name`` (see has_name) and writes it with a
         capital, as a proper name: "Port Alder", but not "the city" or "country",
@@ -312,6 +330,14 @@ def support(point: str, passages: list[str]) -> float:
     wanted = naming_words(point)
     held = _stems(" ".join(passages))
     return len(wanted & held) / len(wanted) if wanted else 1.0
+
+
+def _near_spelling(word: str, other: str) -> bool:
+    """True when two words of MIN_SPELT_LETTERS or more differ by a letter or two
+    (SequenceMatcher's ratio of NEAR_SPELLING or more)."""
+    if min(len(word), len(other)) < MIN_SPELT_LETTERS or word.isdigit() or other.isdigit():
+        return False
+    return SequenceMatcher(None, word, other).ratio() >= NEAR_SPELLING
 
 
 def name_key(name: str) -> str:

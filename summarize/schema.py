@@ -222,12 +222,14 @@ class Actor(_Strict):
         article = _article(info)
         if article is None:
             return self
-        names = [self.name, *self.aliases]
-        if not any(article.has_name(name) for name in names):
-            raise ValueError(
-                f"Actor {self.name!r} is not named in the article. Use the name as the "
-                "article writes it, or leave the actor out."
-            )
+        if not any(article.has_name(name) for name in [self.name, *self.aliases]):
+            misspelt = article.name_misspelt(self.name)
+            if misspelt is None:
+                raise ValueError(
+                    f"Actor {self.name!r} is not named in the article. Use the name as the "
+                    "article writes it, or leave the actor out."
+                )
+            self.name = misspelt  # the article's spelling, not the model's
         self.quotes = _ground_quotes(self, self.quotes, article, _dropped(info))
         return self
 

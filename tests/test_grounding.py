@@ -165,3 +165,11 @@ def test_a_proper_name_is_written_with_a_capital_in_the_article():
     assert article.has_proper_name("Port Alder") and article.has_proper_name("port alder")
     assert article.has_name("city") and not article.has_proper_name("city")
     assert not article.has_proper_name("Riyadh")
+
+
+def test_a_misspelt_name_is_the_article_name_it_nearly_spells():
+    article = ArticleIndex("Police spokesman Fuad Basya said the boats were turned away.")
+    assert article.name_misspelt("Fujad Basya") == "Fuad Basya"  # as the 1.5B model wrote it
+    assert article.name_misspelt("Fujad Bosya") is None  # no word the same
+    assert article.name_misspelt("Abdul Basya") is None  # a different first name
+    assert article.name_misspelt("Fujad") is None  # one word: nothing the same to anchor it

@@ -171,6 +171,12 @@ def test_actor_quotes_must_be_verbatim():
     assert "Quotes of 'Zelensky' are not in the article" in errors_of(data)
 
 
+def test_an_actor_name_misspelt_is_written_as_the_article_spells_it():
+    data = brief_data()
+    data["actors"][2]["name"] = "The Kremlim"
+    assert validate(data).actors[2].name == "The Kremlin"
+
+
 def test_actor_must_be_named_in_the_article():
     data = brief_data()
     data["actors"][2]["name"] = "Dmitry Peskov"
