@@ -31,9 +31,9 @@ ARTICLE = Article.from_text(
 GOOD = completion(recorded_answer())
 
 
-def with_quote(quote: str) -> dict:
+def with_point(point: str) -> dict:
     brief = json.loads(recorded_answer())
-    brief["key_points"][0]["evidence"] = [quote]
+    brief["key_points"][0] = {"point": point}
     return completion(json.dumps(brief))
 
 
@@ -78,25 +78,25 @@ SCENARIOS = [
     ("invalid JSON", [Reply(200, completion('{"headline": "Tru')), Reply(200, GOOD)], {}),
     ("JSON of the wrong shape", [Reply(200, completion('{"title": "x"}')), Reply(200, GOOD)], {}),
     (
-        "truncated (finish_reason: length)",
-        [Reply(200, completion('{"headline": "Tru', finish_reason="length"))],
+        "truncated (finish_reason: length), twice",
+        [Reply(200, completion('{"headline": "Tru', finish_reason="length"))] * 2,
         {},
     ),
     ("empty choices", [Reply(200, no_choices())] * 3, {}),
     ("refusal", [Reply(200, completion(None, refusal="I can't help")), Reply(200, GOOD)], {}),
     (
-        "quote not in the article, once",
-        [Reply(200, with_quote("Putin vowed total victory")), Reply(200, GOOD)],
+        "key point the article does not state, once",
+        [Reply(200, with_point("Putin vowed total victory by Easter")), Reply(200, GOOD)],
         {},
     ),
     (
-        "quote not in the article, every time",
-        [Reply(200, with_quote("Putin vowed total victory"))] * 3,
+        "key point the article does not state, every time",
+        [Reply(200, with_point("Putin vowed total victory by Easter"))] * 3,
         {},
     ),
     (
         "same, --lenient",
-        [Reply(200, with_quote("Putin vowed total victory"))] * 3,
+        [Reply(200, with_point("Putin vowed total victory by Easter"))] * 3,
         {"lenient": True},
     ),
     (
