@@ -4,8 +4,8 @@ Run with:  python -m pytest -m local_model
 
 This checks the plumbing with the real model: weights joined and verified,
 llama.cpp loaded, the schema compiled to a grammar, the answer streamed and
-checked. It runs in lenient mode because whether a 1.5B model gets every piece
-of evidence verbatim within three attempts is a matter of model quality (see
+checked. It runs in lenient mode because whether a 1.5B model writes only what
+the article says within three attempts is a matter of model quality (see
 bench/RESULTS.md), not of the plumbing; what it returns must still be grounded.
 """
 
