@@ -159,7 +159,7 @@ class _Strict(BaseModel):
 # to cite sentences by number, the 1.5B model cited the wrong ones. What this
 # checks is the point itself: at least MIN_SUPPORT of its naming words are the
 # article's, in at most two sentences (50 of the 58 points of the 1.5B model's
-# final GUM briefs; none of them against another article's sentences).
+# v5 GUM briefs, measured before this change; none against another article's sentences).
 class KeyPoint(_Strict):
     """One thing the article establishes, with the article's sentences that state it."""
 
