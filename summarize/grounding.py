@@ -325,11 +325,12 @@ def naming_words(text: str) -> set[str]:
 
 
 def support(point: str, passages: list[str]) -> float:
-    """The share of the naming words of ``point`` that ``passages`` hold (1.0 for a point
-    with none): how much of what it says the article says there."""
+    """The share of the naming words of ``point`` that ``passages`` hold: how much of what
+    it says the article says there. 0.0 for a point with none ("It was."): it states
+    nothing the article could hold, and would get no evidence."""
     wanted = naming_words(point)
     held = _stems(" ".join(passages))
-    return len(wanted & held) / len(wanted) if wanted else 1.0
+    return len(wanted & held) / len(wanted) if wanted else 0.0
 
 
 def _near_spelling(word: str, other: str) -> bool:

@@ -158,6 +158,9 @@ def test_a_point_no_sentence_states_has_no_support():
     assert support(point, []) == 0.0
     # Words like "the", "was" and "said" are not what a point is about.
     assert naming_words("The vote was said to be close") == {"vote", "close"}
+    # A point of such words alone states nothing: no support, and no evidence.
+    assert article.supporting_sentences("He said it was.") == []
+    assert support("He said it was.", []) == 0.0
 
 
 def test_a_proper_name_is_written_with_a_capital_in_the_article():
