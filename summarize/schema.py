@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -60,7 +61,18 @@ MAX_TIMELINE = 6
 MAX_WHEN_WORDS = 8
 
 Quote = Annotated[str, Field(min_length=1, description="Copied word for word from the article.")]
-Name = Annotated[str, Field(min_length=1)]
+
+
+def _bare_name(name: str) -> str:
+    """The name without the punctuation a small model carries over from the sentence it
+    copied it from (". Sydney"); "Washington D.C." keeps its stops."""
+    name = name.strip().lstrip(".,;:").rstrip(",;:").strip()
+    if not name:
+        raise ValueError("a name must have letters")
+    return name
+
+
+Name = Annotated[str, Field(min_length=1), AfterValidator(_bare_name)]
 
 
 # The validation context while a model's answer is checked (see the module docstring).
@@ -196,7 +208,7 @@ ActorKind = Literal["person", "organization", "country", "place", "group", "othe
 class Actor(_Strict):
     """A person, organisation, country, place or group that plays a part in the story."""
 
-    name: str = Field(min_length=1, description="The name as written in the article.")
+    name: Name = Field(description="The name as written in the article.")
     kind: ActorKind
     role: str = Field(min_length=1, description="What this actor does in this story.")
     affiliation: str | None = Field(

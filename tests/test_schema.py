@@ -317,6 +317,19 @@ def test_a_place_written_twice_is_kept_once():
     assert validate(data).places == ["Kremlin"]
 
 
+def test_a_name_loses_the_punctuation_copied_with_it():
+    # Recorded: the 1.5B model wrote ". Sydney" as a place (GUM "homeopathic").
+    data = brief_data()
+    data["places"] = [". Kremlin", "Washington D.C.,"]
+    data["actors"][0]["name"] = " Trump;"
+    brief = validate(data)
+    assert brief.places == ["Kremlin"]  # the article does not name Washington D.C.
+    assert brief.actors[0].name == "Trump"
+    data["places"] = [".", "Kremlin"]
+    with pytest.raises(ValidationError, match="a name must have letters"):
+        validate(data)
+
+
 def test_lenient_mode_leaves_out_a_place_the_article_never_names():
     data = brief_data()
     data["places"] = ["Riyadh", "Kremlin"]
