@@ -5,8 +5,10 @@ when ("on Wednesday", "next week", "Feb. 12"), and this module works out the
 ISO date: a day (2025-02-12), an ISO week (2025-W08), a month (2025-03) or a
 year (2026). A weekday alone means the nearest such day before the article's
 date, or after it when the verb before it speaks of the future ("will meet
-on Friday", "is due to meet ... on Friday"). Words that name no date, or need a date the article does not give,
-resolve to None.
+on Friday", "is due to meet ... on Friday"); when that verb is in another clause
+("is due to meet Vance on Friday, after meeting Bessent on Wednesday"), the
+nearest such day either side. Words that name no date, or need a date the
+article does not give, resolve to None.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ _MONTH_YEAR = re.compile(
     r"november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?,?\s+((?:19|20)\d\d)\W*$",
     re.I,
 )
+# Where a clause ends: a verb before it does not date the words for when after it.
+_CLAUSE_BREAK = re.compile(r"[,;:\u2014]|\s--\s")
 # The verb nearest before the words for when says whether they lie ahead.
 _FUTURE = re.compile(
     r"\b(will|shall|'ll|going to|plans? to|planned to|expected to|scheduled|set to|due to|"
@@ -53,12 +57,25 @@ _PAST = re.compile(
 )
 
 
-def _speaks_of_the_future(sentence: str, when: str) -> bool:
+def _speaks_of_the_future(sentence: str, when: str) -> bool | None:
+    """Whether the verb nearest before ``when`` speaks of the future; None when that verb
+    is in another clause than ``when`` ("Zelensky is due to meet Vance on Friday, after
+    meeting Bessent on Wednesday": "is due to" does not date Wednesday)."""
     at = sentence.lower().find(when.lower())
     before = sentence[:at] if at >= 0 else sentence
-    future = [m.end() for m in _FUTURE.finditer(before)]
-    past = [m.end() for m in _PAST.finditer(before)]
-    return bool(future) and (not past or max(future) >= max(past))
+
+    def cue(text: str) -> bool | None:
+        future = [m.end() for m in _FUTURE.finditer(text)]
+        past = [m.end() for m in _PAST.finditer(text)]
+        if not future and not past:
+            return None
+        return bool(future) and (not past or max(future) >= max(past))
+
+    clause = _CLAUSE_BREAK.split(before)[-1]
+    own = cue(clause)
+    if own is not None:
+        return own
+    return None if cue(before) is not None else False
 
 
 def resolve(when: str, published: dt.date | None, sentence: str = "") -> str | None:
@@ -83,13 +100,15 @@ def resolve(when: str, published: dt.date | None, sentence: str = "") -> str | N
     return None
 
 
-def _weekday(qualifier: str | None, day: int, published: dt.date, future: bool) -> str:
+def _weekday(qualifier: str | None, day: int, published: dt.date, future: bool | None) -> str:
     ahead = (day - published.weekday()) % 7
     behind = (published.weekday() - day) % 7
     if qualifier in ("next", "coming"):
         offset = ahead or 7
     elif qualifier in ("last", "past"):
         offset = -(behind or 7)
+    elif future is None:  # the tense is another clause's: the nearest such day
+        offset = ahead if ahead < behind else -behind
     else:  # "Wednesday", "on Wednesday", "this Wednesday": by the sentence's tense
         offset = ahead if future else -behind
     return (published + dt.timedelta(days=offset)).isoformat()
@@ -106,7 +125,7 @@ def _period(qualifier: str, unit: str, published: dt.date) -> str:
     return str(published.year + step)
 
 
-def _absolute(when: str, published: dt.date | None, future: bool) -> str | None:
+def _absolute(when: str, published: dt.date | None, future: bool | None) -> str | None:
     """A date the words give themselves: "Feb. 12", "12 March 2024", "May 2015", "2016".
     Without a year, the nearest such day before (or, for the future, after) ``published``."""
     month_year = _MONTH_YEAR.match(when)

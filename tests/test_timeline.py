@@ -23,6 +23,13 @@ THURSDAY = dt.date(2025, 2, 13)  # the seed article's date
         ("Wednesday", "Trump revealed Wednesday he expected to meet Putin", "2025-02-12"),
         ("on Wednesday", "after meeting Bessent in Kyiv on Wednesday", "2025-02-12"),
         ("on Friday", "Zelensky is due to meet Vance on Friday", "2025-02-14"),  # future
+        # The future is another clause's (the seed article's sentence): the nearest Wednesday.
+        (
+            "on Wednesday",
+            "Zelensky is due to meet Vance on Friday, after meeting Bessent in Kyiv on Wednesday",
+            "2025-02-12",
+        ),
+        ("on Friday", "The summit will be held, officials said, on Friday", "2025-02-14"),
         ("Friday", "The talks ended on Friday", "2025-02-07"),  # past
         ("Thursday", "He spoke on Thursday", "2025-02-13"),  # the day itself
         ("next Monday", "", "2025-02-17"),
