@@ -423,6 +423,8 @@ async def _abrief(
 _KNOWN_WINDOWS = {"openai": 128_000}
 # The article's quotations are listed again after it: up to this share more tokens.
 _QUOTATIONS_SHARE = 1.3
+# And its names, up to prompts.MAX_NAMES_LISTED of them: at most this many tokens.
+_NAMES_LIST_TOKENS = 150
 
 
 def split_for_context(article: Article, settings: Settings) -> list[Article]:
@@ -455,7 +457,7 @@ def split_for_context(article: Article, settings: Settings) -> list[Article]:
     room = window - settings.max_tokens
     if prompt_tokens(article.text) <= room:
         return [article]
-    budget = int((room - prompt_tokens(".")) / _QUOTATIONS_SHARE)
+    budget = int((room - prompt_tokens(".") - _NAMES_LIST_TOKENS) / _QUOTATIONS_SHARE)
     if budget < 200:
         raise ArticleTooLongError(
             f"the prompt and an answer of {settings.max_tokens} tokens leave no room for the "

@@ -51,6 +51,29 @@ NEAR_SPELLING = 0.8
 # "Bangladesh" in "Bangladeshis", "Russia" in "Russian", "Israel" in "Israeli".
 _DEMONYM_ENDINGS = ("s", "n", "an", "ian", "i", "is", "ese")
 _MIN_DEMONYM_STEM = 4
+# A name as the article writes it: capitalised words ("U.S." among them), perhaps
+# joined by a small word ("Church of Scientology", "Ludwig van Beethoven").
+_CAPITALISED = r"(?:[A-Z]\.)+(?![a-z])|[A-Z\u00c0-\u00de][\w\u2019'&-]*"
+_NAME = re.compile(
+    rf"(?<![\w.])(?:{_CAPITALISED})(?:[ \t]+(?:(?:of|of the|de|del|da|di|du|van|von|der|bin|"
+    rf"al)[ \t]+)?(?:{_CAPITALISED}))*"
+)
+_POSSESSIVE = re.compile("[\u2019']s?$")
+# Capitalised words that start a name's run of capitals but are no part of the name:
+# "The Home Office", "But Sweden", "of Google" (the rest of "head of Google").
+_NOT_NAME_START = {"the", "a", "an", "in", "on", "at", "of", "for", "but", "and", "so", "then"}
+_NOT_NAME_START |= {"it", "its", "he", "she", "they", "we", "i", "there", "now", "however"}
+_NOT_NAME_START |= {"though", "this", "that", "these", "those", "his", "her", "their", "our"}
+# Words that make what comes before a name its title: "Home Secretary Suella Braverman".
+_TITLES = {"president", "minister", "secretary", "ambassador", "administrator", "senator"}
+_TITLES |= {"governor", "mayor", "chancellor", "professor", "chairman", "chairwoman", "chair"}
+_TITLES |= {"director", "spokesperson", "spokesman", "spokeswoman", "captain", "coach"}
+_TITLES |= {"judge", "general", "commissioner", "ceo", "chief", "dr", "mr", "mrs", "ms", "prof"}
+_TITLES |= {"sen", "rep", "gov", "mp", "king", "queen", "prince", "princess", "pope"}
+# Capitalised, but no one's name: the days and months that date the story.
+_CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_CALENDAR |= {"january", "february", "march", "april", "may", "june", "july", "august", "september"}
+_CALENDAR |= {"october", "november", "december"}
 
 
 def _words(text: str) -> list[str]:
@@ -164,6 +187,59 @@ class ArticleIndex:
     @cached_property
     def _sentence_words(self) -> list[set[str]]:
         return [_stems(sentence) for sentence in self.sentences]
+
+    @cached_property
+    def names(self) -> list[tuple[str, int]]:
+        """The proper names the article uses, each with how often, most often first (the
+        first named first on a tie). A name is a run of capitalised words; a word that
+        is capitalised only because it starts a sentence ("According", "Then": the
+        article writes it in lower case too, or capitalises it nowhere else) is not one, nor is a one-word name the article also writes in lower case ("Church"
+        beside "church"), nor a title before a name ("US President" before "Donald
+        Trump"). A surname alone counts for the fullest name it ends
+        ("Trump" for "Donald Trump").
+
+        Found by letter case, so a hint and not a list of entities: the prompt gives
+        it to the model as the candidates for actors and places."""
+        runs = []
+        for start, end in sentence_spans(self.text):
+            sentence = self.text[start:end]
+            for found in _NAME.finditer(sentence):
+                before = sentence[: found.start()].rstrip()
+                # The first word of a sentence, or of a quotation, is capitalised anyway.
+                first = not before or before[-1] in "\"\u201c\u2018'(-\u2014:"
+                runs.append((found.group().split(), first))
+        capitalised_inside = {w for words, first in runs for w in words[first:]}
+        lower_case = set(re.findall(r"\b[a-z][\w'\u2019-]*", self.text))
+        counts: Counter[str] = Counter()
+        for words, first in runs:
+            words = [_POSSESSIVE.sub("", word) for word in words]
+            while words and (
+                words[0].casefold() in _NOT_NAME_START
+                or (first and words[0].casefold() in lower_case)
+            ):
+                words, first = words[1:], False
+            # "US President Donald Trump": what comes up to a title, before a name of
+            # two words or more, is no part of the name.
+            titles = [i for i, word in enumerate(words[:-2]) if word.casefold() in _TITLES]
+            if titles and all(w[0].isupper() for w in words[titles[-1] + 1 :]):
+                words = words[titles[-1] + 1 :]
+            if len(words) == 1 and (
+                len(words[0]) < 2
+                or words[0].casefold() in _CALENDAR | _TITLES | lower_case
+                or (first and words[0] not in capitalised_inside)
+            ):
+                continue
+            if words:
+                counts[" ".join(words)] += 1
+        names = Counter(counts)
+        for name, count in counts.items():
+            if " " in name:
+                continue
+            fuller = [n for n in counts if n.split()[-1] == name and n != name]
+            if fuller:
+                names[max(fuller, key=counts.__getitem__)] += count
+                del names[name]
+        return names.most_common()
 
     def passage(self, quote: str) -> str | None:
         """The article's own text for ``quote``, or None when its words are not in the article."""

@@ -13,6 +13,9 @@ from summarize.errors import ConfigurationError
 from summarize.grounding import ArticleIndex
 
 TEMPLATE_NAMES = ("system.j2", "user.j2")
+# How many of the article's names the prompt lists: measured on the 24 GUM articles,
+# the first 15 hold 72 of their 75 salient gold entities, the first 10 only 67.
+MAX_NAMES_LISTED = 15
 _STRAIGHT_QUOTED = re.compile(r'"([^"\n]*)"')
 
 
@@ -74,11 +77,15 @@ def render_messages(
     # Text inside the article must not be able to close the delimiter and pose
     # as instructions; the validators still check quotes against the original.
     text = curl_quotes(article.text).replace("</article>", "</ article>")
+    index = ArticleIndex.of(article.text)
     values = {
         "text": text,
         # The article's quotations, listed: a small model then copies a quote
         # from the list instead of paraphrasing the story as someone's words.
-        "quotations": [curl_quotes(q) for q in ArticleIndex.of(article.text).quotations],
+        "quotations": [curl_quotes(q) for q in index.quotations],
+        # The names it uses most: a small model lists two or three actors and leaves
+        # out the teams and institutions the story is about unless it is shown them.
+        "names": index.names[:MAX_NAMES_LISTED],
         "title": article.title,
         "date": article.date.isoformat() if article.date else None,
         "weekday": article.date.strftime("%A") if article.date else None,

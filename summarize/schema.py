@@ -65,8 +65,8 @@ Quote = Annotated[str, Field(min_length=1, description="Copied word for word fro
 
 def _bare_name(name: str) -> str:
     """The name without the punctuation a small model carries over from the sentence it
-    copied it from (". Sydney"); "Washington D.C." keeps its stops."""
-    name = name.strip().lstrip(".,;:").rstrip(",;:").strip()
+    copied it from (". Sydney", "/Port Alder"); "Washington D.C." keeps its stops."""
+    name = name.strip().lstrip(".,;:/|-").rstrip(",;:/|-").strip()
     if not name:
         raise ValueError("a name must have letters")
     return name

@@ -176,3 +176,28 @@ def test_a_misspelt_name_is_the_article_name_it_nearly_spells():
     assert article.name_misspelt("Fujad Bosya") is None  # no word the same
     assert article.name_misspelt("Abdul Basya") is None  # a different first name
     assert article.name_misspelt("Fujad") is None  # one word: nothing the same to anchor it
+
+
+def test_the_articles_names_are_listed_most_often_first_without_titles():
+    text = (
+        "US President Donald Trump called Russian President Vladimir Putin on Wednesday. "
+        "Trump said the call went well. According to the Kremlin, Putin agreed.\n\n"
+        "Then Trump spoke to the Church of Scientology, which the church denied. "
+        "Trump's aides said the president would meet Putin in Saudi Arabia."
+    )
+    names = dict(ArticleIndex(text).names)
+    # A surname alone counts for the full name; the title before it is no part of it.
+    assert names == {
+        "Donald Trump": 4,
+        "Vladimir Putin": 3,
+        "Kremlin": 1,
+        "Church of Scientology": 1,
+        "Saudi Arabia": 1,
+    }
+    assert ArticleIndex(text).names[0] == ("Donald Trump", 4)
+
+
+def test_words_capitalised_only_where_a_sentence_starts_are_not_names():
+    # "According", "Then", "Wednesday" and "Church" (the article's "church") name no one.
+    text = "According to reports, Sweden won. Then Sweden lost on Wednesday. Church bells rang."
+    assert ArticleIndex(text + " The church is old.").names == [("Sweden", 2)]

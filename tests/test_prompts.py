@@ -86,3 +86,9 @@ def test_the_articles_quotations_are_listed_for_the_model():
     assert "- painful but unavoidable\n- We cannot survive" in user["content"]
     _, user = render_messages(Article(text="No one is quoted here."))
     assert 'every "quotes" list is []' in user["content"]
+
+
+def test_the_articles_names_are_listed_for_the_model_with_how_often():
+    text = "Sweden beat Belgium. Sweden's captain Andreas Granqvist scored for Sweden."
+    _, user = render_messages(Article(text=text))
+    assert "Sweden (3), Belgium (1), Andreas Granqvist (1)" in user["content"]

@@ -318,9 +318,10 @@ def test_a_place_written_twice_is_kept_once():
 
 
 def test_a_name_loses_the_punctuation_copied_with_it():
-    # Recorded: the 1.5B model wrote ". Sydney" as a place (GUM "homeopathic").
+    # Recorded: the 1.5B model wrote ". Sydney" (GUM "homeopathic") and "/Port Alder"
+    # (harbour_brief.yaml) as places.
     data = brief_data()
-    data["places"] = [". Kremlin", "Washington D.C.,"]
+    data["places"] = [". Kremlin", "Washington D.C.,", "/Kremlin"]
     data["actors"][0]["name"] = " Trump;"
     brief = validate(data)
     assert brief.places == ["Kremlin"]  # the article does not name Washington D.C.
