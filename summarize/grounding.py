@@ -25,6 +25,13 @@ _WORD = re.compile(r"\w+")
 _QUOTED = re.compile(r'"([^"]+)"|\u201c([^\u201d]+)\u201d|\u00ab([^\u00bb]+)\u00bb')
 # A closing quote mark right after a passage, perhaps after its punctuation.
 _CLOSING = re.compile('[.,;:!?]?["\u201d]')
+# A sentence that says who spoke: a name right before a verb of saying ("Trump told
+# reporters"), or right after one ("said Reyes").
+_SPEAKER = r"[A-Z][\w\u2019'-]*(?:[ \t]+[A-Z][\w\u2019'-]*){0,3}"
+_SAYS = r"(?:said|says|told|tells|added|adds|wrote|writes|stated|insisted|asked|explained)"
+_SAID_BY = re.compile(
+    rf"(?P<before>{_SPEAKER})(?:[\u2019']s)?[ \t]+{_SAYS}\b|\b{_SAYS}[ \t]+(?P<after>{_SPEAKER})"
+)
 _PRONOUN = re.compile(r"(he|she|they|it|his|her|their)\b", re.IGNORECASE)
 # A fragment of a quotation shorter than this is too little to stand as a quote.
 MIN_QUOTE_WORDS = 3
@@ -153,10 +160,14 @@ class ArticleIndex:
         return best_start, best_size
 
     @cached_property
+    def _sentence_spans(self) -> list[tuple[int, int]]:
+        return sentence_spans(self.text)
+
+    @cached_property
     def sentences(self) -> list[str]:
         """The article's sentences, in order (sentencex's rules, which keep "U.S. President"
         and a quotation's closing mark whole)."""
-        return [self.text[start:end] for start, end in sentence_spans(self.text)]
+        return [self.text[start:end] for start, end in self._sentence_spans]
 
     def supporting_sentences(self, point: str, most: int = 2) -> list[str]:
         """The article sentences that state ``point``, in the article's order: the one that
@@ -201,12 +212,14 @@ class ArticleIndex:
         Found by letter case, so a hint and not a list of entities: the prompt gives
         it to the model as the candidates for actors and places."""
         runs = []
-        for start, end in sentence_spans(self.text):
+        for start, end in self._sentence_spans:
             sentence = self.text[start:end]
             for found in _NAME.finditer(sentence):
                 before = sentence[: found.start()].rstrip()
                 # The first word of a sentence, or of a quotation, is capitalised anyway.
-                first = not before or before[-1] in "\"\u201c\u2018'(-\u2014:"
+                first = not before or before[-1] in "\u201c\u2018(-\u2014:"
+                # After a straight quote mark that opens a quotation, not one that closes it.
+                first = first or (before[-1] in "\"'" and before.count(before[-1]) % 2 == 1)
                 runs.append((found.group().split(), first))
         capitalised_inside = {w for words, first in runs for w in words[first:]}
         lower_case = set(re.findall(r"\b[a-z][\w'\u2019-]*", self.text))
@@ -279,7 +292,9 @@ class ArticleIndex:
         A model asked for what a person said often wraps the quotation in the
         sentence that reports it; only the quoted words are the person's. With
         ``speaker`` (the names of who is said to speak), a quotation counts only
-        when its paragraph, or the one before, names the speaker.
+        when its paragraph, or the one before, names the speaker, and its sentence
+        does not say that someone else said it ("Trump told reporters" is not Putin's
+        quotation, though the sentence names Putin).
         """
         words = _words(quote)
         start, size = self._longest_run(words)
@@ -289,7 +304,10 @@ class ArticleIndex:
         best: range = range(0)
         surnames = {words[-1] for words in map(_words, speaker or []) if words}
         for quotation in self._quotations:
-            if speaker and not self._names_near(surnames, quotation.start):
+            if speaker and (
+                not self._names_near(surnames, quotation.start)
+                or self._said_by_another(surnames, quotation)
+            ):
                 continue
             overlap = range(max(matched.start, quotation.start), min(matched.stop, quotation.stop))
             if len(overlap) > len(best) and (
@@ -308,6 +326,28 @@ class ArticleIndex:
             self.text[self._matches[q.start].start() : self._matches[q.stop - 1].end()]
             for q in self._quotations
         ]
+
+    def _said_by_another(self, surnames: set[str], quotation: range) -> bool:
+        """True when the sentence holding ``quotation`` names who said it ("Trump told",
+        "said Reyes") and none of ``surnames`` is in that name. Only the article's
+        proper names count ("Officials said" names no one; see ``names``)."""
+        start = self._matches[quotation.start].start()
+        for first, last in self._sentence_spans:
+            if first <= start < last:
+                narration = _QUOTED.sub(" ", self.text[first:last])
+                said_by = set()
+                for found in _SAID_BY.finditer(narration):
+                    said_by |= set(_words(found.group("before") or found.group("after")))
+                said_by &= self._name_words
+                # "Ms Bauchtman said" is Lydia Buchtmann's: the article spells her two ways.
+                return bool(said_by) and not any(
+                    a == b or _near_spelling(a, b) for a in surnames for b in said_by
+                )
+        return False
+
+    @cached_property
+    def _name_words(self) -> set[str]:
+        return {word for name, _ in self.names for word in _words(name)}
 
     def _names_near(self, surnames: set[str], word: int) -> bool:
         """True when the paragraph holding word number ``word`` has one of ``surnames`` (the

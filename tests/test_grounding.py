@@ -97,6 +97,26 @@ def test_a_quotation_counts_only_near_the_speakers_name():
     assert article.quotation("meaningful", speaker=["Volodymyr Zelensky"]) == "meaningful"
 
 
+def test_a_quotation_the_sentence_gives_to_someone_else_is_not_the_actors():
+    # Recorded (seed_brief.yaml): the 1.5B model gave Trump's words to Putin, whom the
+    # sentence also names.
+    text = (
+        '"We expect that he\'ll come here," Trump told reporters about meeting Putin. '
+        'Putin said it was "time to work together". Officials said "talks begin soon" '
+        "and Putin agreed.\n\n"
+        'Ms Bauchtman said it was "too much iodine". Lydia Buchtmann leads the study.'
+    )
+    article = ArticleIndex(text)
+    assert article.quotation("We expect that he'll come here", speaker=["Trump"])
+    assert article.quotation("We expect that he'll come here", speaker=["Putin"]) is None
+    assert article.quotation("time to work together", speaker=["Vladimir Putin"])
+    # "Officials" is no one's name: the paragraph rule decides, as before.
+    assert article.quotation("talks begin soon", speaker=["Putin"])
+    # The article spells her two ways; the near spelling is hers.
+    assert article.quotation("too much iodine", speaker=["Lydia Buchtmann"])
+    assert article.quotation("too much iodine", speaker=["Putin"]) is None
+
+
 def test_a_name_with_a_title_added_is_still_found():
     article = ArticleIndex("Mayor Helen Okafor spoke. Engineers from Calder & Webb came.")
     assert article.has_name("Port Alder Mayor Helen Okafor")
