@@ -32,6 +32,10 @@ def to_markdown(brief: Brief) -> str:
         name = actor.name + (f" ({actor.affiliation})" if actor.affiliation else "")
         cells = [name, actor.kind, actor.role, actor.stance or ""]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    quoted = [(actor.name, quote) for actor in brief.actors for quote in actor.quotes]
+    if quoted:
+        lines += ["", "## Quotes", ""]
+        lines.extend(f"- **{name}:** \u201c{quote}\u201d" for name, quote in quoted)
     if brief.timeline:
         lines += ["", "## Timeline", ""]
         for event in brief.timeline:
@@ -80,8 +84,8 @@ def to_rich_draft(data: dict[str, Any]) -> RenderableType:
 
 
 def to_rich(brief: Brief) -> RenderableType:
-    """A rich renderable: headline panel (with where), key points, actors table, timeline,
-    open questions."""
+    """A rich renderable: headline panel (with where), key points, actors table (with
+    their quotes), timeline, open questions."""
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
@@ -110,7 +114,10 @@ def to_rich(brief: Brief) -> RenderableType:
         name = Text(actor.name, style="bold")
         if actor.affiliation:
             name.append(f"\n{actor.affiliation}", style="dim")
-        cells = [name, actor.kind, actor.role, *([actor.stance or ""] if with_stance else [])]
+        role = Text(actor.role)
+        for quote in actor.quotes:  # the article's quoted words, without their marks
+            role.append(f"\n\u201c{quote}\u201d", style="italic")
+        cells = [name, actor.kind, role, *([actor.stance or ""] if with_stance else [])]
         actors.add_row(*cells)
     parts.append(actors)
 

@@ -20,6 +20,7 @@ def test_rich_view_shows_every_section():
         "Where: Kremlin",
         "Actors",
         "The Kremlin",
+        "\u201cwork together very closely\u201d",  # Trump's quote, under his role
         "Open questions",
         "Will Ukraine take part",
     ):
@@ -32,4 +33,5 @@ def test_markdown_and_json():
     assert "**Where:** Kremlin" in markdown
     assert '  > Trump said he and Putin had agreed to "work together very closely".' in markdown
     assert "| Trump | person | Called Putin |  |" in markdown
+    assert "## Quotes\n\n- **Trump:** \u201cwork together very closely\u201d\n" in markdown
     assert Brief.model_validate_json(to_json(brief())) == brief()
