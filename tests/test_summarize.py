@@ -108,15 +108,18 @@ HARBOUR = FIXTURES / "articles" / "harbour-bridge-closure.txt"
 
 @pytest.mark.vcr
 @pytest.mark.default_cassette("harbour_brief.yaml")
-def test_the_harbour_article_is_briefed_and_quotes_are_cut_to_the_quoted_words():
+def test_the_harbour_article_is_briefed_after_two_re_asks():
+    # Recorded: the 1.5B model's first two answers gave the engineers "Corrosion found in
+    # two steel cables", words the article does not quote; its third left all quotes out
+    # and wrote its place as "/Port Alder".
     article = Article.from_text(HARBOUR.read_text(encoding="utf-8"))
     result = summarize(article)
+    assert result.attempts == 3
     for point in result.brief.key_points:
         assert point.evidence and all(quote in article.text for quote in point.evidence)
     names = " | ".join(actor.name for actor in result.brief.actors)
     assert "Okafor" in names
-    for actor in result.brief.actors:
-        assert all(quote in article.text for quote in actor.quotes)
+    assert result.brief.places == ["Port Alder"]
 
 
 SMALL = "local/qwen2.5-coder-0.5b"
