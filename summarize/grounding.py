@@ -202,12 +202,12 @@ class ArticleIndex:
     @cached_property
     def names(self) -> list[tuple[str, int]]:
         """The proper names the article uses, each with how often, most often first (the
-        first named first on a tie). A name is a run of capitalised words; a word that
-        is capitalised only because it starts a sentence ("According", "Then": the
-        article writes it in lower case too, or capitalises it nowhere else) is not one, nor is a one-word name the article also writes in lower case ("Church"
-        beside "church"), nor a title before a name ("US President" before "Donald
-        Trump"). A surname alone counts for the fullest name it ends
-        ("Trump" for "Donald Trump").
+        first named first on a tie). A name is a run of capitalised words. Not a name: a
+        word capitalised only because it starts a sentence ("According", "Then": the
+        article writes it in lower case too, or capitalises it nowhere else), a one-word
+        name the article also writes in lower case ("Church" beside "church"), a day or
+        month, a title before a name ("US President" before "Donald Trump"). A surname
+        alone counts for the fullest name it ends ("Trump" for "Donald Trump").
 
         Found by letter case, so a hint and not a list of entities: the prompt gives
         it to the model as the candidates for actors and places."""
