@@ -329,21 +329,29 @@ class ArticleIndex:
 
     def _said_by_another(self, surnames: set[str], quotation: range) -> bool:
         """True when the sentence holding ``quotation`` names who said it ("Trump told",
-        "said Reyes") and none of ``surnames`` is in that name. Only the article's
-        proper names count ("Officials said" names no one; see ``names``)."""
-        start = self._matches[quotation.start].start()
-        for first, last in self._sentence_spans:
-            if first <= start < last:
-                narration = _QUOTED.sub(" ", self.text[first:last])
-                said_by = set()
-                for found in _SAID_BY.finditer(narration):
-                    said_by |= set(_words(found.group("before") or found.group("after")))
-                said_by &= self._name_words
-                # "Ms Bauchtman said" is Lydia Buchtmann's: the article spells her two ways.
-                return bool(said_by) and not any(
-                    a == b or _near_spelling(a, b) for a in surnames for b in said_by
-                )
-        return False
+        "said Reyes") and none of ``surnames`` is in that name."""
+        said_by = self._said_by[quotation.start]
+        # "Ms Bauchtman said" is Lydia Buchtmann's: the article spells her two ways.
+        return bool(said_by) and not any(
+            a == b or _near_spelling(a, b) for a in surnames for b in said_by
+        )
+
+    @cached_property
+    def _said_by(self) -> dict[int, set[str]]:
+        """For each quotation (by its first word), the words of whom its sentence says
+        said it. Only the article's proper names count ("Officials said" names no one;
+        see ``names``)."""
+        starts = [first for first, _ in self._sentence_spans]
+        said_by = {}
+        for quotation in self._quotations:
+            at = self._matches[quotation.start].start()
+            first, last = self._sentence_spans[max(bisect.bisect_right(starts, at) - 1, 0)]
+            narration = _QUOTED.sub(" ", self.text[first:last])
+            words = set()
+            for found in _SAID_BY.finditer(narration):
+                words |= set(_words(found.group("before") or found.group("after")))
+            said_by[quotation.start] = words & self._name_words
+        return said_by
 
     @cached_property
     def _name_words(self) -> set[str]:
