@@ -223,6 +223,7 @@ class ArticleIndex:
                 runs.append((found.group().split(), first))
         capitalised_inside = {w for words, first in runs for w in words[first:]}
         lower_case = set(re.findall(r"\b[a-z][\w'\u2019-]*", self.text))
+        not_one_word_names = _CALENDAR | _TITLES | lower_case
         counts: Counter[str] = Counter()
         for words, first in runs:
             words = [_POSSESSIVE.sub("", word) for word in words]
@@ -238,7 +239,7 @@ class ArticleIndex:
                 words = words[titles[-1] + 1 :]
             if len(words) == 1 and (
                 len(words[0]) < 2
-                or words[0].casefold() in _CALENDAR | _TITLES | lower_case
+                or words[0].casefold() in not_one_word_names
                 or (first and words[0] not in capitalised_inside)
             ):
                 continue
