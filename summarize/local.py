@@ -247,6 +247,31 @@ def _quiet_llama_cpp() -> Iterator[None]:
         llama_cpp.llama_log_set(llama_cpp._logger.llama_log_callback, ctypes.c_void_p(0))
 
 
+@contextlib.contextmanager
+def _without_amx(llama_cpp: Any) -> Iterator[None]:
+    """On a CPU with AMX (Intel Sapphire Rapids and later), load the weights without
+    llama.cpp's extra buffer types. Its AMX matrix multiply crashes the process on
+    this model's Q4_K_M weights at the first token (ggml-org/llama.cpp#20824, open);
+    the extra buffers are what route it there. ``Llama`` takes no such option, so
+    its default model parameters are changed while it loads, then put back."""
+    if b"AMX_INT8 = 1" not in llama_cpp.llama_print_system_info():
+        yield
+        return
+    module = llama_cpp.llama_cpp
+    defaults = module.llama_model_default_params
+
+    def without_extra_buffers() -> Any:
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    module.llama_model_default_params = without_extra_buffers
+    try:
+        yield
+    finally:
+        module.llama_model_default_params = defaults
+
+
 class LocalModel:
     """A GGUF model loaded once per process and served as an OpenAI-compatible endpoint."""
 
@@ -277,13 +302,14 @@ class LocalModel:
                         "summarize source tree"
                     ) from None
                 log.info("Loading %s", path.name)
-                self._llama = llama_cpp.Llama(
-                    model_path=str(path),
-                    n_ctx=CONTEXT_TOKENS,
-                    n_threads=os.cpu_count() or 2,
-                    flash_attn=True,  # ~8 % faster prompt processing on CPU
-                    verbose=False,
-                )
+                with _without_amx(llama_cpp):
+                    self._llama = llama_cpp.Llama(
+                        model_path=str(path),
+                        n_ctx=CONTEXT_TOKENS,
+                        n_threads=os.cpu_count() or 2,
+                        flash_attn=True,  # ~8 % faster prompt processing on CPU
+                        verbose=False,
+                    )
             return self._llama
 
     def count_tokens(self, text: str) -> int:

@@ -153,3 +153,31 @@ def test_brief_schema_compiles_to_a_grammar_with_its_caps():
     assert rules["actors"].count("actors-item") == MAX_ACTORS
     assert '"\\"organization\\""' in rules["Actor-kind"]
     assert "open-questions-kv" in rules["root"]  # required: always written
+
+
+class _FakeLlamaCpp:
+    """What ``_without_amx`` uses of the ``llama_cpp`` package, on a CPU with or without AMX."""
+
+    def __init__(self, system_info: bytes) -> None:
+        self.system_info = system_info
+        self.llama_cpp = self  # the package's low-level module, where Llama looks up defaults
+
+    def llama_print_system_info(self) -> bytes:
+        return self.system_info
+
+    @staticmethod
+    def llama_model_default_params():
+        return type("Params", (), {"use_extra_bufts": True})()
+
+
+@pytest.mark.parametrize(
+    ("system_info", "extra_buffers"), [(b"AVX2 = 1 | AMX_INT8 = 1 |", False), (b"AVX2 = 1 |", True)]
+)
+def test_weights_load_without_the_amx_buffers_only_on_a_cpu_with_amx(system_info, extra_buffers):
+    # llama.cpp's AMX matrix multiply crashes on the model's Q4_K_M weights (seen on
+    # this project's CI machine, a Sapphire Rapids Xeon): it is routed there by the
+    # extra buffer types, which are left out while the model loads on such a CPU.
+    fake = _FakeLlamaCpp(system_info)
+    with local._without_amx(fake):
+        assert fake.llama_cpp.llama_model_default_params().use_extra_bufts is extra_buffers
+    assert fake.llama_model_default_params().use_extra_bufts is True  # put back
