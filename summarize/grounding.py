@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 import unicodedata
 from collections import Counter
 from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
 
 import sentencex
+import snowballstemmer
 
 _WORD = re.compile(r"\w+")
 # What the article puts in quotation marks: the words it attributes to someone.
@@ -41,10 +43,6 @@ MIN_VERBATIM_SHARE = 0.6
 # A key point is stated in the article when this share of its naming words are in
 # the sentences found for it (see schema.KeyPoint).
 MIN_SUPPORT = 0.6
-# Endings taken off before words are compared for support, from a word that keeps
-# this many letters ("expects" and "expected" are "expect").
-_ENDINGS = ("ing", "ed", "es", "s")
-_MIN_STEM = 4
 # Words too common to show that a key point and a sentence say the same thing.
 _FUNCTION_WORDS = {"a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "with", "and"}
 _FUNCTION_WORDS |= {"or", "as", "is", "was", "are", "were", "be", "been", "that", "it", "its"}
@@ -71,6 +69,11 @@ _POSSESSIVE = re.compile("[\u2019']s?$")
 _NOT_NAME_START = {"the", "a", "an", "in", "on", "at", "of", "for", "but", "and", "so", "then"}
 _NOT_NAME_START |= {"it", "its", "he", "she", "they", "we", "i", "there", "now", "however"}
 _NOT_NAME_START |= {"though", "this", "that", "these", "those", "his", "her", "their", "our"}
+# A sentence may start with one of these though the article never writes it in lower
+# case ("While USI is holding its exhibit": "USI" then counted for "While USI").
+_NOT_NAME_START |= {"while", "when", "after", "before", "as", "if", "since", "because", "once"}
+_NOT_NAME_START |= {"although", "with", "by", "from", "to", "during", "despite", "also", "yet"}
+_NOT_NAME_START |= {"i'm", "i'll", "i've", "i'd", "one", "two", "three", "four", "five", "six"}
 # Words that make what comes before a name its title: "Home Secretary Suella Braverman".
 _TITLES = {"president", "minister", "secretary", "ambassador", "administrator", "senator"}
 _TITLES |= {"governor", "mayor", "chancellor", "professor", "chairman", "chairwoman", "chair"}
@@ -228,7 +231,7 @@ class ArticleIndex:
         for words, first in runs:
             words = [_POSSESSIVE.sub("", word) for word in words]
             while words and (
-                words[0].casefold() in _NOT_NAME_START
+                words[0].casefold().replace("\u2019", "'") in _NOT_NAME_START
                 or (first and words[0].casefold() in lower_case)
             ):
                 words, first = words[1:], False
@@ -247,9 +250,10 @@ class ArticleIndex:
                 counts[" ".join(words)] += 1
         names = Counter(counts)
         for name, count in counts.items():
-            if " " in name:
+            surname = _surname(name)
+            if surname is None:
                 continue
-            fuller = [n for n in counts if n.split()[-1] == name and n != name]
+            fuller = [n for n in counts if _surname(n) is None and n.split()[-1] == surname]
             if fuller:
                 names[max(fuller, key=counts.__getitem__)] += count
                 del names[name]
@@ -383,11 +387,15 @@ class ArticleIndex:
         size = self._longest_run(words)[1]
         if size >= 2 and size >= len(words) / 2:
             return True
-        # A one-word country or people the article names by its demonym.
+        # A one-word country or people the article names by its demonym, or a people
+        # named in the plural that the article names in the singular ("Rohingyas").
         return (
             len(words) == 1
             and len(words[0]) >= _MIN_DEMONYM_STEM
-            and any(words[0] + ending in self._positions for ending in _DEMONYM_ENDINGS)
+            and (
+                any(words[0] + ending in self._positions for ending in _DEMONYM_ENDINGS)
+                or (words[0].endswith("s") and words[0][:-1] in self._positions)
+            )
         )
 
     def name_misspelt(self, name: str) -> str | None:
@@ -430,23 +438,37 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# Snowball's English stemmer ("saved" and "save" are "save", "expects" and "expected"
+# "expect"). A stemmer object is not thread-safe: the lock is taken
+# only for words not yet cached.
+_STEMMER = snowballstemmer.stemmer("english")
+_STEMMING = threading.Lock()
+
+
+@lru_cache(maxsize=1 << 16)
+def _surname(name: str) -> str | None:
+    """The one word of a name that may be a surname: the name alone ("Key") or after a
+    title ("Mr Key", "Professor Burrows"); None for a fuller name."""
+    words = name.split()
+    if len(words) == 2 and words[0].rstrip(".").casefold() in _TITLES:
+        words = words[1:]
+    return words[0] if len(words) == 1 else None
+
+
+def _stem(word: str) -> str:
+    with _STEMMING:
+        return _STEMMER.stemWord(word)
+
+
 def _stems(text: str) -> set[str]:
-    """The words of ``text`` without their commonest endings, so that "expects" and
-    "expected" compare equal."""
-    stems = set()
-    for word in _words(text):
-        for ending in _ENDINGS:
-            if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
-                word = word[: -len(ending)]
-                break
-        stems.add(word)
-    return stems
+    """The stems of the words of ``text``, so that "expects" and "expected" compare equal."""
+    return {_stem(word) for word in _words(text)}
 
 
 def naming_words(text: str) -> set[str]:
-    """The words of ``text`` that say what it is about (all but the most common ones),
-    without their commonest endings."""
-    return _stems(text) - _FUNCTION_WORDS
+    """The stems of the words of ``text`` that say what it is about (all but the most
+    common ones)."""
+    return {_stem(word) for word in _words(text) if word not in _FUNCTION_WORDS}
 
 
 def support(point: str, passages: list[str]) -> float:
