@@ -196,8 +196,9 @@ class KeyPoint(_Strict):
             nearest = article.supporting_sentences(self.point, 1)
             said = f" (the article's nearest sentence: {nearest[0]!r})" if nearest else ""
             raise ValueError(
-                f"Key point {self.point!r} is not what the article says{said}. Write only "
-                "facts the article states, in its own words."
+                f"Key point {self.point!r} is not what the article says{said}. Write it "
+                f"again in the article's own words, or leave it out ({MIN_KEY_POINTS} key "
+                "points the article states are enough)."
             )
         return self
 
