@@ -107,6 +107,9 @@ def test_a_point_the_article_does_not_state_is_re_asked():
     assert "Key point 'Putin promised to withdraw every soldier by Easter.' is not what" in error
     # The re-ask shows the article's nearest sentence: here the one naming Putin.
     assert "(the article's nearest sentence: 'Trump said he and Putin" in error
+    # A model that writes the same unstated point again after two re-asks had the whole
+    # brief refused (2 of the 1.5B's 3 refusals in the v8 GUM run): it may drop it.
+    assert "or leave it out (3 key points the article states are enough)" in error
 
 
 def test_evidence_given_as_text_carries_the_articles_own_text():
