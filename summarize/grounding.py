@@ -421,6 +421,15 @@ class ArticleIndex:
         return any(c.isupper() for c in passage)
 
 
+def _surname(name: str) -> str | None:
+    """The one word of a name that may be a surname: the name alone ("Key") or after a
+    title ("Mr Key", "Professor Burrows"); None for a fuller name."""
+    words = name.split()
+    if len(words) == 2 and words[0].rstrip(".").casefold() in _TITLES:
+        words = words[1:]
+    return words[0] if len(words) == 1 else None
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Where each sentence of ``text`` starts and ends, spaces left out.
 
@@ -439,22 +448,13 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 # Snowball's English stemmer ("saved" and "save" are "save", "expects" and "expected"
-# "expect"). A stemmer object is not thread-safe: the lock is taken
-# only for words not yet cached.
+# "expect"). A stemmer object is not thread-safe: the lock is taken only for words not
+# yet cached.
 _STEMMER = snowballstemmer.stemmer("english")
 _STEMMING = threading.Lock()
 
 
 @lru_cache(maxsize=1 << 16)
-def _surname(name: str) -> str | None:
-    """The one word of a name that may be a surname: the name alone ("Key") or after a
-    title ("Mr Key", "Professor Burrows"); None for a fuller name."""
-    words = name.split()
-    if len(words) == 2 and words[0].rstrip(".").casefold() in _TITLES:
-        words = words[1:]
-    return words[0] if len(words) == 1 else None
-
-
 def _stem(word: str) -> str:
     with _STEMMING:
         return _STEMMER.stemWord(word)
