@@ -249,11 +249,13 @@ class ArticleIndex:
             if words:
                 counts[" ".join(words)] += 1
         names = Counter(counts)
+        surnames = {name: _surname(name) for name in counts}
+        full_names = [name for name, surname in surnames.items() if surname is None]
         for name, count in counts.items():
-            surname = _surname(name)
+            surname = surnames[name]
             if surname is None:
                 continue
-            fuller = [n for n in counts if _surname(n) is None and n.split()[-1] == surname]
+            fuller = [n for n in full_names if n.split()[-1] == surname]
             if fuller:
                 names[max(fuller, key=counts.__getitem__)] += count
                 del names[name]
