@@ -19,7 +19,8 @@ go on), then scored against the dataset (the GUM format of
 - ROUGE-1/2/L (F1, stemmed, best over the human summaries) of the brief's
   first summary sentence, and the same for each model summary in the dataset
   as the anchor beside it;
-- time and tokens per article.
+- time and tokens per article, and the actors the follow-up about the names a
+  brief leaves out added (``added``; their count in the totals).
 
 Needs ``pip install -e '.[eval]'`` (rouge-score). Writes per-article rows to
 stdout; ``--markdown FILE`` appends the totals table for bench/RESULTS.md.
@@ -145,6 +146,7 @@ def score_article(record: dict, line: dict | None, rouge: object) -> dict:
         row[metric] = scores[metric].fmeasure
     row["lead"] = lead
     row["attempts"] = result["attempts"]
+    row["added"] = result.get("actors_added", [])  # by the follow-up about names left out
     row["seconds"] = result["seconds"]
     row["tokens"] = result["usage"]["total_tokens"]
     return row
@@ -168,6 +170,7 @@ def totals(rows: list[dict]) -> dict:
         "precision": sum(r["precise"] for r in done) / max(sum(r["actors"] for r in done), 1),
         "gold_precision": sum(r["in_gold"] for r in done) / max(sum(r["actors"] for r in done), 1),
         "actors": _mean([r["actors"] for r in done]),
+        "actors_added": sum(len(r["added"]) for r in done),
         "seconds": statistics.median([r["seconds"] for r in done]) if done else float("nan"),
         "tokens": _mean([r["tokens"] for r in done]),
     }

@@ -91,6 +91,13 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         "(and listed) instead of failing",
     )
     parser.add_argument(
+        "--no-more-actors",
+        dest="more_actors",
+        action="store_false",
+        help="do not ask again about the names the article uses most that the brief's "
+        "actors leave out",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for one answer (default 600)"
     )
     parser.add_argument(
@@ -246,7 +253,12 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             f"{result.model}: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion "
             f"= {usage.total_tokens} tokens, {result.attempts} attempt(s), {result.seconds:.1f} s"
             + (" (from the cache)" if result.cached else "")
-            + (f" ({result.parts} parts)" if result.parts > 1 else ""),
+            + (f" ({result.parts} parts)" if result.parts > 1 else "")
+            + (
+                f"; added on asking about names left out: {', '.join(result.actors_added)}"
+                if result.actors_added
+                else ""
+            ),
             highlight=False,
             soft_wrap=True,
         )
@@ -268,6 +280,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         max_tokens=args.max_tokens,
         timeout=args.timeout,
         lenient=args.lenient,
+        more_actors=args.more_actors,
         context_tokens=args.context_tokens,
         retry=RetryPolicy(max_attempts=args.max_attempts, max_seconds=args.max_seconds),
     )

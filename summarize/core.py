@@ -30,8 +30,10 @@ from summarize.errors import (
 from summarize.grounding import ArticleIndex
 from summarize.llm import Mode, ModelSpec, RetryPolicy, build_client, parse_model_spec
 from summarize.parts import estimate_tokens, merge_briefs, part_articles, split_article
-from summarize.prompts import render_messages
-from summarize.schema import CHECKING, Brief
+from summarize.prompts import MAX_NAMES_LISTED, render_messages, render_more_actors
+from summarize.schema import CHECKING, Brief, MoreActors
+
+log = logging.getLogger("summarize")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class Settings:
     language: str | None = None  # language of the brief; the article's own by default
     summary_sentences: str = "2 to 4"
     max_reasks: int = 2  # re-asks after a brief fails validation
+    # Ask once more about the names the article uses most that the brief's actors
+    # leave out, and add those the model makes actors of (see Brief.names_left_out).
+    more_actors: bool = True
     lenient: bool = False  # after the last re-ask, leave out what failed (and say so)
     retry: RetryPolicy = field(default_factory=RetryPolicy)  # transport faults
     timeout: float = 600.0  # seconds to wait for one answer (a small model writes for minutes)
@@ -88,6 +93,7 @@ class BriefResult(BaseModel):
     attempts: int
     seconds: float
     dropped: list[str] = []  # lenient mode only: what was left out, and why
+    actors_added: list[str] = []  # the actors added by asking about names left out
     cached: bool = False  # from the brief cache: no model call was made
     parts: int = 1  # a long article is briefed in parts, then merged
 
@@ -124,8 +130,8 @@ def _usage(total: Any) -> Usage:
     )
 
 
-@lru_cache(maxsize=1)
-def _response_model() -> type[Brief]:
+@lru_cache(maxsize=64)
+def _response_model(model: type[BaseModel] = Brief) -> type[BaseModel]:
     """``Brief`` as instructor wants it, made once: instructor would otherwise wrap it in
     a new pydantic class, and build that class's JSON schema, on every request (~10 ms)."""
     from instructor.v2.core import patch
@@ -145,7 +151,7 @@ def _response_model() -> type[Brief]:
 
     async_validators.reject_async_validators = reject_async_validators_once
     patch.reject_async_validators = reject_async_validators_once
-    return response_schema(Brief)
+    return response_schema(model)
 
 
 # Attempts (first request and re-asks) are counted by a client hook; the count
@@ -233,11 +239,14 @@ class _Call:
                 lenient=settings.lenient,
                 temperature=settings.temperature,
                 max_reasks=settings.max_reasks,
+                more_actors=settings.more_actors,
                 grounded_in=hashlib.sha256(grounding.encode()).hexdigest()[:16],
             )
         self.attempts = [0]
         self.error: Exception | None = None  # what the last request raised
         self.spent: Any = None  # the usage of an answer cut at the output limit
+        self.more_actors_spent: Any = None  # the usage of the follow-up (more_actors)
+        self.actors_added: list[str] = []
 
     def requests(self) -> Iterator[dict[str, Any]]:
         """The request; and once more, sampled at the re-ask temperature, when its answer
@@ -251,6 +260,53 @@ class _Call:
             self.spent = getattr(self.error.last_completion, "usage", None)
             temperature = max(self.settings.temperature, self.settings.reask_temperature)
             yield {**self.kwargs, "temperature": temperature}
+
+    def more_actors_request(self, brief: Brief) -> dict[str, Any] | None:
+        """The follow-up about the names the article uses most that ``brief`` leaves
+        out; None when it leaves none out (or follow-ups are off). The names are those
+        the brief's prompt listed: a part of a long article is asked about its own."""
+        if not self.settings.more_actors:
+            return None
+        index = ArticleIndex.of(self.article.text)
+        listed = index.names[:MAX_NAMES_LISTED]
+        names = {name: count for name, count in listed if not index.only_describes(name)}
+        left_out = brief.names_left_out(list(names.items()))
+        if not left_out:
+            return None
+        templates = Path(self.settings.templates) if self.settings.templates else None
+        messages = render_more_actors(
+            self.kwargs["messages"], [(name, names[name]) for name in left_out], templates=templates
+        )
+        # One re-ask: the brief is good without the follow-up, so it is not worth three.
+        return {
+            **self.kwargs,
+            "response_model": _response_model(MoreActors.naming(tuple(left_out))),
+            "messages": messages,
+            "max_retries": 1,
+        }
+
+    @contextmanager
+    def following_up(self) -> Iterator[None]:
+        """While the model answers the follow-up: its requests are not the brief's
+        attempts (a brief made at the first answer says "1 attempt")."""
+        attempts = _ATTEMPTS.set([0])
+        try:
+            yield
+        finally:
+            _ATTEMPTS.reset(attempts)
+
+    def with_more_actors(self, brief: Brief, answer: MoreActors | Exception) -> Brief:
+        """``brief`` with the actors the follow-up gave; as it was when the follow-up
+        failed (a failed follow-up costs the brief nothing)."""
+        if isinstance(answer, Exception):
+            message = redact(str(answer), self.settings.api_key).splitlines()[0]
+            log.info("Asking about the names the brief leaves out failed: %s", message)
+            self.more_actors_spent = getattr(answer, "total_usage", None)
+            return brief
+        self.more_actors_spent = getattr(answer, "_total_usage", None)
+        more = brief.with_actors(answer.actors)
+        self.actors_added = [actor.name for actor in more.actors[len(brief.actors) :]]
+        return more
 
     @contextmanager
     def answering(self) -> Iterator[None]:
@@ -284,10 +340,11 @@ class _Call:
         result = BriefResult(
             brief=brief,
             model=self.spec.label,
-            usage=usage.plus(_usage(self.spent)),
+            usage=usage.plus(_usage(self.spent)).plus(_usage(self.more_actors_spent)),
             attempts=self.attempts[0],
             seconds=round(time.perf_counter() - self.started, 3),
             dropped=dropped or [],
+            actors_added=self.actors_added,
         )
         if self.cache is not None:
             self.cache.put(self.key, result.model_dump_json())
@@ -366,7 +423,18 @@ def _brief(
                 call.error = exc
         else:
             return call.failed(call.error)
-    return call.result(brief)
+        usage = getattr(brief, "_total_usage", None)
+        follow_up = call.more_actors_request(brief)
+        if follow_up is not None:
+            if on_text is not None:  # the live view shows the brief, not the follow-up
+                client = make_client(settings, is_async=False)
+            with call.following_up():
+                try:
+                    answer = client.create(**follow_up)
+                except Exception as exc:
+                    answer = exc
+            brief = call.with_more_actors(brief, answer)
+    return call.result(brief, usage)
 
 
 async def asummarize(
@@ -416,7 +484,16 @@ async def _abrief(
                 call.error = exc
         else:
             return call.failed(call.error)
-    return call.result(brief)
+        usage = getattr(brief, "_total_usage", None)
+        follow_up = call.more_actors_request(brief)
+        if follow_up is not None:
+            with call.following_up():
+                try:
+                    answer = await client.create(**follow_up)
+                except Exception as exc:
+                    answer = exc
+            brief = call.with_more_actors(brief, answer)
+    return call.result(brief, usage)
 
 
 # Context windows known without asking: the embedded model's, and OpenAI's current models.
@@ -464,7 +541,7 @@ def split_for_context(article: Article, settings: Settings) -> list[Article]:
             f"article in {spec.label}'s {window}-token context: lower --max-tokens"
         )
     texts = split_article(article.text, budget, count)
-    logging.getLogger("summarize").info(
+    log.info(
         "The article is longer than %s's context: briefing it in %d parts", spec.label, len(texts)
     )
     return part_articles(article, texts)

@@ -56,6 +56,8 @@ NEAR_SPELLING = 0.8
 # "Bangladesh" in "Bangladeshis", "Russia" in "Russian", "Israel" in "Israeli".
 _DEMONYM_ENDINGS = ("s", "n", "an", "ian", "i", "is", "ese")
 _MIN_DEMONYM_STEM = 4
+# How a people's adjective ends: "European", "Russian", "English", "Chinese", "Israeli".
+_ADJECTIVE_ENDINGS = ("an", "ish", "ese", "i")
 # A name as the article writes it: capitalised words ("U.S." among them), perhaps
 # joined by a small word ("Church of Scientology", "Ludwig van Beethoven").
 _CAPITALISED = r"(?:[A-Z]\.)+(?![a-z])|[A-Z\u00c0-\u00de][\w\u2019'&-]*"
@@ -400,6 +402,20 @@ class ArticleIndex:
             )
         )
 
+    def only_describes(self, name: str) -> bool:
+        """True for a one-word name shaped like a people's adjective that the article
+        writes only before the word it describes ("European counterparts", "English
+        captain"): no actor, though capitalised. "English, the language" or "Russian
+        officials said" have it stand alone, or before a word no noun is."""
+        if " " in name.strip() or not name.endswith(_ADJECTIVE_ENDINGS):
+            return False
+        found = list(re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", self.text))
+        for match in found:
+            after = re.match(r" ([a-z][a-z-]*)", self.text[match.end() :])
+            if after is None or after.group(1) in _FUNCTION_WORDS:
+                return False
+        return bool(found)
+
     def name_misspelt(self, name: str) -> str | None:
         """The article's text for a name the model misspelt: as many words, one of them
         the same, and each other one a near spelling of the article's ("Fujad Basya"
@@ -493,3 +509,14 @@ def _near_spelling(word: str, other: str) -> bool:
 def name_key(name: str) -> str:
     """The form in which two names are compared: words only, case folded."""
     return " ".join(_words(name))
+
+
+def one_word_alike(name: str, other: str) -> bool:
+    """True for one-word names of one country or people, a name and its demonym or
+    plural, as has_name takes them: "Russia" and "Russian", "Rohingya" and "Rohingyas"."""
+    short, long = sorted((name_key(name), name_key(other)), key=len)
+    return (
+        " " not in long
+        and len(short) >= _MIN_DEMONYM_STEM
+        and any(short + ending == long for ending in _DEMONYM_ENDINGS)
+    )

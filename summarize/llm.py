@@ -15,6 +15,7 @@ Two kinds of fault, two layers:
 from __future__ import annotations
 
 import email.utils
+import itertools
 import json
 import os
 import random
@@ -352,7 +353,8 @@ def _reask_afresh(client: Any, temperature: float) -> None:
         messages = kwargs.get("messages", [])
         if not any(m.get("role") == "assistant" for m in messages):
             return kwargs
-        first = [m for m in messages[:2] if m.get("role") != "assistant"]
+        # The request as first sent: every message before the model's first answer.
+        first = list(itertools.takewhile(lambda m: m.get("role") != "assistant", messages))
         errors = messages[-1].get("content", "")
         retry = {
             "role": "user",

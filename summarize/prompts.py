@@ -1,4 +1,5 @@
-"""Loading and rendering the Jinja prompt templates (``system.j2`` and ``user.j2``)."""
+"""Loading and rendering the Jinja prompt templates: ``system.j2`` and ``user.j2`` ask
+for a brief, ``more_actors.j2`` asks about the names a brief leaves out."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from summarize.errors import ConfigurationError
 from summarize.grounding import ArticleIndex
 
 TEMPLATE_NAMES = ("system.j2", "user.j2")
+MORE_ACTORS_TEMPLATE = "more_actors.j2"
 # How many of the article's names the prompt lists: measured on the 24 GUM articles,
 # the first 15 hold 72 of their 75 salient gold entities, the first 10 only 67.
 MAX_NAMES_LISTED = 15
@@ -102,3 +104,20 @@ def render_messages(
         {"role": "system", "content": system.strip()},
         {"role": "user", "content": user.strip()},
     ]
+
+
+def render_more_actors(
+    messages: list[dict[str, str]], names: list[tuple[str, int]], *, templates: Path | None = None
+) -> list[dict[str, str]]:
+    """The brief's request (``messages``) followed by a question about the ``names``
+    (with counts) its actors leave out. The brief's own request comes first, word
+    for word, so that a local server reuses what it computed for it. Your own template
+    directory may leave ``more_actors.j2`` out: the shipped one is used."""
+    directory = Path(templates) if templates else default_template_dir()
+    if not (directory / MORE_ACTORS_TEMPLATE).is_file():
+        directory = default_template_dir()
+    try:
+        question = _template(directory, MORE_ACTORS_TEMPLATE).render(names=names)
+    except jinja2.UndefinedError as exc:
+        raise ConfigurationError(f"template in {directory} uses an unknown value: {exc}") from None
+    return [*messages, {"role": "user", "content": question.strip()}]

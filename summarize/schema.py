@@ -26,6 +26,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -36,6 +37,7 @@ from summarize.grounding import (
     MIN_VERBATIM_SHARE,
     ArticleIndex,
     name_key,
+    one_word_alike,
     support,
 )
 from summarize.timeline import resolve, sentence_of
@@ -48,7 +50,13 @@ MAX_EVIDENCE = 2
 # A news story involves several parties; left free, a small model stops at the
 # smallest list the schema allows.
 MIN_ACTORS = 3
-MAX_ACTORS = 8
+MAX_ACTORS_ASKED = 8
+# Names the article uses this often are the story's, as a rule (the prompt says so);
+# those a brief leaves out are asked about once more, and up to MAX_ACTORS_ADDED of
+# them added (see names_left_out and core's follow-up).
+MIN_MENTIONS = 3
+MAX_ACTORS_ADDED = 4
+MAX_ACTORS = MAX_ACTORS_ASKED + MAX_ACTORS_ADDED
 # Where the story happens. A field of its own, not left to the actors: asked for
 # actors, a small model lists the people and leaves out the places (13 of the 33
 # salient names it missed on the GUM articles were places).
@@ -235,7 +243,7 @@ class Actor(_Strict):
         article = _article(info)
         if article is None:
             return self
-        if not any(article.has_name(name) for name in [self.name, *self.aliases]):
+        if not any(article.has_name(name) for name in self.names):
             misspelt = article.name_misspelt(self.name)
             if misspelt is None:
                 raise ValueError(
@@ -249,19 +257,22 @@ class Actor(_Strict):
     def absorb(self, other: Actor) -> None:
         """Take in what ``other``, the same actor listed again, adds: its other names, its
         quotes, and its affiliation and stance where this one has none."""
-        names = [other.name, *other.aliases]
         own = name_key(self.name)
-        self.aliases = unique([*self.aliases, *(n for n in names if name_key(n) != own)])
+        self.aliases = unique([*self.aliases, *(n for n in other.names if name_key(n) != own)])
         self.aliases = self.aliases[:MAX_ALIASES]
         self.quotes = unique([*self.quotes, *other.quotes])[:MAX_QUOTES]
         self.affiliation = self.affiliation or other.affiliation
         self.stance = self.stance or other.stance
 
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
     def answers_to(self, name: str) -> bool:
         """True when ``name`` is this actor's name or an alias, whole or in part:
         "Putin" and "Russian President Vladimir Putin" both answer to "Vladimir Putin"."""
         wanted = f" {name_key(name)} "
-        for own in (f" {name_key(n)} " for n in [self.name, *self.aliases]):
+        for own in (f" {name_key(n)} " for n in self.names):
             if wanted.strip() and own.strip() and (wanted in own or own in wanted):
                 return True
         return False
@@ -277,7 +288,7 @@ class OpenQuestion(_Strict):
     )
     actors_involved: list[Name] = Field(
         default_factory=list,
-        max_length=MAX_ACTORS,
+        max_length=MAX_ACTORS_ASKED,
         description="Names of actors from the actors list that the question concerns.",
     )
 
@@ -362,7 +373,9 @@ class Brief(_Strict):
     # The schema asks for MIN_ACTORS; lenient mode may keep fewer once it has left
     # out the actors that failed their checks (see _enough_actors).
     actors: list[Actor] = Field(
-        min_length=1, max_length=MAX_ACTORS, json_schema_extra={"minItems": MIN_ACTORS}
+        min_length=1,
+        max_length=MAX_ACTORS,
+        json_schema_extra={"minItems": MIN_ACTORS, "maxItems": MAX_ACTORS_ASKED},
     )
     # Required in the schema the model sees (see model_config), optional when a
     # brief saved before places existed is loaded.
@@ -466,7 +479,6 @@ class Brief(_Strict):
 
     @model_validator(mode="after")
     def _questions_name_listed_actors(self, info: ValidationInfo) -> Brief:
-        article = _article(info)
         for question in self.open_questions:
             named = []
             for name in question.actors_involved:
@@ -475,11 +487,81 @@ class Brief(_Strict):
                     named.append(actor.name)  # as the actors list writes it
                 elif _dropped(info) is not None:
                     _dropped(info).append(f"{name!r} in an open question: not a listed actor")
-                elif article is None or not article.has_name(name):
-                    raise ValueError(
-                        f"Open question {question.question!r} involves {name!r}, who is not in "
-                        "the actors list. Name actors exactly as listed in actors."
-                    )
-                # else: named in the article but not listed as an actor: left out.
+                # else left out, not re-asked: a name the actors list lacks ("bus driver")
+                # claims nothing the brief presents as the article's, and a re-ask risks
+                # the whole brief (the 1.5B model's stampede brief was refused for one).
             question.actors_involved = list(dict.fromkeys(named))
         return self
+
+    def names_left_out(self, names: list[tuple[str, int]]) -> list[str]:
+        """Of the article's ``names`` (with how often it uses each, as the prompt lists
+        them), those used MIN_MENTIONS times or more that no actor answers to (nor is
+        named by its demonym or plural: "Russian" for "Russia") and no place is: at most MAX_ACTORS_ADDED, most used first. A small model leaves out
+        names it is shown ("Scientology", 21 times, in a story about a Scientology
+        defector; a baby named 9 times in one about her death)."""
+        places = {name_key(place) for place in self.places}
+        left_out = [
+            name
+            for name, count in names
+            if count >= MIN_MENTIONS
+            and name_key(name) not in places
+            and not any(actor.answers_to(name) for actor in self.actors)
+            and not any(one_word_alike(name, own) for a in self.actors for own in a.names)
+        ]
+        return left_out[:MAX_ACTORS_ADDED]
+
+    def with_actors(self, more: list[Actor]) -> Brief:
+        """This brief with ``more`` actors after its own: those it lists already left
+        out, up to MAX_ACTORS in all."""
+        added = [
+            actor
+            for actor in more
+            if not any(own.answers_to(name) for own in self.actors for name in actor.names)
+        ]
+        actors = unique([*self.actors, *added], key=lambda actor: name_key(actor.name))
+        return self.model_copy(update={"actors": actors[:MAX_ACTORS]})
+
+
+# What a name a brief leaves out names. The model sorts each name, rather than being
+# asked to leave out what is no actor: asked for actors among a list, a small model
+# made actors of all of them, a language and an award among them.
+NameKind = Literal[
+    "person", "organization", "team", "country", "place", "language", "event", "thing"
+]
+_ACTOR_KIND_OF: dict[str, ActorKind] = {
+    "person": "person",
+    "organization": "organization",
+    "team": "organization",
+    "country": "country",
+}
+
+
+class NameSort(_Strict):
+    kind: NameKind
+    role: str = Field(min_length=1, description="What it is or does in this story, in a few words.")
+
+
+class MoreActors(_Strict):
+    """The answer to the follow-up about the names a brief leaves out: what each names,
+    one field per name (see ``naming``), so that each is answered once, in order."""
+
+    @staticmethod
+    @lru_cache(maxsize=64)
+    def naming(names: tuple[str, ...]) -> type[MoreActors]:
+        """MoreActors for ``names``: the name is the key of its answer."""
+        fields: dict[str, Any] = {
+            f"name_{i}": (NameSort, Field(alias=name)) for i, name in enumerate(names)
+        }
+        return create_model("MoreActors", __base__=MoreActors, **fields)
+
+    @property
+    def actors(self) -> list[Actor]:
+        """The names sorted as a person, organization, team or country, as actors."""
+        actors = []
+        for field, info in type(self).model_fields.items():
+            sort: NameSort = getattr(self, field)
+            if sort.kind in _ACTOR_KIND_OF and info.alias:
+                actors.append(
+                    Actor(name=info.alias, kind=_ACTOR_KIND_OF[sort.kind], role=sort.role)
+                )
+        return actors

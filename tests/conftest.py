@@ -30,6 +30,30 @@ def _own_brief_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(BriefCache, "default", classmethod(lambda cls: cls(path)))
 
 
+def _is_missing_recording(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if type(exc).__name__ == "CannotOverwriteExistingCassetteException":
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+@pytest.fixture(autouse=True)
+def _missing_follow_up_recording_fails(monkeypatch):
+    """A failed follow-up about the names a brief leaves out keeps the brief (see
+    core._Call.with_more_actors): a follow-up with no recording must still fail."""
+    from summarize.core import _Call
+
+    keep_brief = _Call.with_more_actors
+
+    def with_more_actors(call, brief, answer):
+        if _is_missing_recording(answer if isinstance(answer, BaseException) else None):
+            raise answer
+        return keep_brief(call, brief, answer)
+
+    monkeypatch.setattr(_Call, "with_more_actors", with_more_actors)
+
+
 @pytest.fixture(scope="session")
 def vcr_config() -> dict:
     return {
@@ -57,6 +81,23 @@ def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
 
 
+@pytest.fixture
+def article():
+    """The seed article, as the library takes it."""
+    from summarize import Article
+
+    return Article.from_text(SEED.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def server():
+    """A loopback OpenAI-compatible server that answers as its test scripts it."""
+    from tests.faultserver import FaultServer
+
+    with FaultServer() as running:
+        yield running
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Say how to record when a test fails for want of a recording."""
@@ -64,12 +105,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = outcome.get_result()
     if call.excinfo is None or report.when != "call":
         return
-    cause: BaseException | None = call.excinfo.value
-    missing = False
-    while cause is not None and not missing:
-        missing = type(cause).__name__ == "CannotOverwriteExistingCassetteException"
-        cause = cause.__cause__ or cause.__context__
-    if missing:
+    if _is_missing_recording(call.excinfo.value):
         report.sections.append(
             (
                 "missing recording",

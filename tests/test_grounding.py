@@ -228,3 +228,23 @@ def test_words_capitalised_only_where_a_sentence_starts_are_not_names():
     # Nor a sentence's first word the article happens to write nowhere else, or "I'm".
     text = "While USI holds the exhibit, USI students curate it. I\u2019m glad, I'll say."
     assert ArticleIndex(text).names == [("USI", 2)]
+
+
+def test_one_word_names_alike_are_a_name_and_its_demonym_or_plural():
+    from summarize.grounding import one_word_alike
+
+    assert one_word_alike("Russia", "Russian") and one_word_alike("Rohingyas", "Rohingya")
+    assert one_word_alike("Israeli", "Israel") and one_word_alike("Sudanese", "Sudan")
+    assert not one_word_alike("Iran", "Irani Sea")  # two words
+    assert not one_word_alike("Ian", "Ians")  # too short to tell
+    assert not one_word_alike("Austria", "Australia")
+
+
+def test_a_peoples_adjective_written_only_before_a_noun_only_describes():
+    index = ArticleIndex("Hegseth met European counterparts. European capitals were wary.")
+    assert index.only_describes("European")
+    # Standing alone, or before a word no noun is: a name the article uses as one.
+    assert not ArticleIndex("The test is in English, the language.").only_describes("English")
+    assert not ArticleIndex("Russian officials said so. Russian said no.").only_describes("Russian")
+    assert not ArticleIndex("Gloria cried. Gloria slept.").only_describes("Gloria")  # no such end
+    assert not index.only_describes("Hegseth") and not index.only_describes("Chinese")  # absent

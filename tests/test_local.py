@@ -146,11 +146,11 @@ def test_brief_schema_compiles_to_a_grammar_with_its_caps():
     # llama-cpp-python silently falls back to free JSON when a schema does not
     # compile; the brief's item caps and enums must reach the grammar.
     llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
-    from summarize.schema import MAX_ACTORS, Brief
+    from summarize.schema import MAX_ACTORS_ASKED, Brief
 
     grammar = llama_grammar.json_schema_to_gbnf(json.dumps(Brief.model_json_schema()))
     rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines() if " ::= " in line)
-    assert rules["actors"].count("actors-item") == MAX_ACTORS
+    assert rules["actors"].count("actors-item") == MAX_ACTORS_ASKED
     assert '"\\"organization\\""' in rules["Actor-kind"]
     assert "open-questions-kv" in rules["root"]  # required: always written
 

@@ -1,7 +1,8 @@
 """The library and the CLI end to end, through model traffic recorded from the embedded model.
 
 The recording (fixtures/recordings/seed_brief.yaml) is what
-local/qwen2.5-coder-1.5b answered to these exact requests. Re-record with:
+local/qwen2.5-coder-1.5b answered to these exact requests: the brief, then the
+follow-up about the names it leaves out. Re-record with:
     python -m pytest --record-mode=once tests/test_summarize.py
 """
 
@@ -52,6 +53,18 @@ def test_summarize_the_seed_article(seed_text):
 
 @pytest.mark.vcr
 @pytest.mark.default_cassette(SEED_CASSETTE)
+def test_the_seed_brief_is_asked_about_the_name_it_leaves_out(seed_text):
+    # Recorded: the brief's eight actors leave out Washington, named 3 times (Russia is
+    # its actor "Russian"; "European" only describes); asked, the model sorted it as a
+    # country, and it is added after the brief's own actors.
+    result = summarize(Article.from_text(seed_text))
+    assert result.actors_added == ["Washington"] and result.attempts == 1
+    assert len(result.brief.actors) == 9
+    assert (result.brief.actors[-1].name, result.brief.actors[-1].kind) == ("Washington", "country")
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette(SEED_CASSETTE)
 def test_seed_brief_timeline_has_wednesday_resolved_in_code(seed_text):
     brief = summarize(Article.from_text(seed_text)).brief  # the article is dated 2025-02-13
     # Recorded: "on Wednesday", the words of a sentence whose main verb is future ("is due
@@ -76,6 +89,7 @@ def test_cli_prints_the_brief_as_json(capsys):
     brief = Brief.model_validate(json.loads(out))  # stdout is the brief and nothing else
     assert_seed_brief(brief, Article.from_text(SEED.read_text()))
     assert "tokens" in err and "attempt" in err
+    assert "added on asking about names left out: Washington" in err
 
 
 @pytest.mark.vcr
