@@ -299,7 +299,8 @@ class _Call:
         """``brief`` with the actors the follow-up gave; as it was when the follow-up
         failed (a failed follow-up costs the brief nothing)."""
         if isinstance(answer, Exception):
-            message = redact(str(answer), self.settings.api_key).splitlines()[0]
+            message = redact(str(answer) or type(answer).__name__, self.settings.api_key)
+            message = message.splitlines()[0]
             log.info("Asking about the names the brief leaves out failed: %s", message)
             self.more_actors_spent = getattr(answer, "total_usage", None)
             return brief
@@ -583,6 +584,12 @@ def _merged(results: list[BriefResult], article: Article, started: float) -> Bri
         attempts=sum(r.attempts for r in results),
         seconds=round(time.perf_counter() - started, 3),
         dropped=[d for r in results for d in r.dropped],
+        # What a part's follow-up added and the merge kept as an actor of its own.
+        actors_added=[
+            name
+            for name in dict.fromkeys(name for r in results for name in r.actors_added)
+            if name in {actor.name for actor in brief.actors}
+        ],
         cached=all(r.cached for r in results),
         parts=len(results),
     )

@@ -58,6 +58,7 @@ _DEMONYM_ENDINGS = ("s", "n", "an", "ian", "i", "is", "ese")
 _MIN_DEMONYM_STEM = 4
 # How a people's adjective ends: "European", "Russian", "English", "Chinese", "Israeli".
 _ADJECTIVE_ENDINGS = ("an", "ish", "ese", "i")
+_NEXT_WORD = re.compile(r" ([a-z][a-z-]*)")  # a lower-case word right after a name
 # A name as the article writes it: capitalised words ("U.S." among them), perhaps
 # joined by a small word ("Church of Scientology", "Ludwig van Beethoven").
 _CAPITALISED = r"(?:[A-Z]\.)+(?![a-z])|[A-Z\u00c0-\u00de][\w\u2019'&-]*"
@@ -411,7 +412,7 @@ class ArticleIndex:
             return False
         found = list(re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", self.text))
         for match in found:
-            after = re.match(r" ([a-z][a-z-]*)", self.text[match.end() :])
+            after = _NEXT_WORD.match(self.text, match.end())
             if after is None or after.group(1) in _FUNCTION_WORDS:
                 return False
         return bool(found)

@@ -146,3 +146,24 @@ def test_openai_models_have_a_known_window(model, seed_text):
     assert len(split_for_context(article, Settings(model=model, api_key="sk-x"))) == 1
     article = Article.from_text("\n\n".join([seed_text] * 120))
     assert len(split_for_context(article, Settings(model=model, api_key="sk-x"))) > 1
+
+
+def test_the_merged_result_lists_what_the_parts_follow_ups_added_and_the_merge_kept():
+    from summarize.core import BriefResult, Usage, _merged
+    from tests.test_schema import ARTICLE, brief_data
+
+    def part(added: list[dict]) -> BriefResult:
+        data = brief_data()
+        data["actors"] += added
+        brief = Brief.model_validate(data, context={"article": ArticleIndex(ARTICLE)})
+        names = [actor["name"] for actor in added]
+        return BriefResult(
+            brief=brief, model="m", usage=Usage(), attempts=1, seconds=0, actors_added=names
+        )
+
+    putin = {"name": "Putin", "kind": "person", "role": "Spoke to Trump"}
+    # "Kremlin", added by the second part, is "The Kremlin" of both once merged.
+    kremlin = {"name": "Kremlin", "kind": "organization", "role": "Spoke of the call"}
+    merged = _merged([part([putin]), part([kremlin])], Article.from_text(ARTICLE), started=0)
+    assert [actor.name for actor in merged.brief.actors][-1] == "Putin"
+    assert merged.actors_added == ["Putin"]

@@ -214,6 +214,9 @@ def test_a_long_article_is_briefed_in_parts_by_the_embedded_model(seed_text, est
     article = Article.from_text(seed_text)
     result = summarize(article, context_tokens=PARTS_CONTEXT)
     assert result.parts == 2 and result.attempts == 2 and result.dropped == []
+    # Recorded: the second part's follow-up added "Trump", whom the merge joins with
+    # the first part's "Donald Trump": no actor of its own added.
+    assert result.actors_added == []
     names = " | ".join(actor.name for actor in result.brief.actors)
     assert "Trump" in names and "Putin" in names
     assert len({actor.name for actor in result.brief.actors}) == len(result.brief.actors)
