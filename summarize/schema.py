@@ -495,10 +495,11 @@ class Brief(_Strict):
 
     def names_left_out(self, names: list[tuple[str, int]]) -> list[str]:
         """Of the article's ``names`` (with how often it uses each, as the prompt lists
-        them), those used MIN_MENTIONS times or more that no actor answers to (nor is
-        named by its demonym or plural: "Russian" for "Russia") and no place is: at most MAX_ACTORS_ADDED, most used first. A small model leaves out
-        names it is shown ("Scientology", 21 times, in a story about a Scientology
-        defector; a baby named 9 times in one about her death)."""
+        them), those used MIN_MENTIONS times or more that no actor answers to (nor
+        names by its demonym or plural: "Russian" for "Russia") and no place is; at
+        most MAX_ACTORS_ADDED, most used first. A small model leaves out names it is
+        shown ("Scientology", 21 times, in a story about a Scientology defector; a
+        baby named 9 times in one about her death)."""
         places = {name_key(place) for place in self.places}
         left_out = [
             name
