@@ -17,7 +17,8 @@ import hashlib
 import json
 import os
 import sqlite3
-from contextlib import closing
+import tempfile
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -78,19 +79,35 @@ class BriefCache:
     def _connect(self) -> sqlite3.Connection:
         try:
             if not self.path.exists():
-                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                # Created owner-only before SQLite opens it; SQLite gives its
-                # -wal and -shm files the same permissions.
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+                self._create()
             db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(_CREATE)
+            db.execute(_CREATE)  # a no-op read once the table exists
         except (OSError, sqlite3.Error) as exc:
             raise ConfigurationError(
                 f"cannot use the brief cache {self.path} ({exc}): fix its permissions, "
                 "delete it, or run with --no-cache"
             ) from None
         return db
+
+    def _create(self) -> None:
+        """Make the file aside, in WAL mode with its table, and link it into place.
+
+        Switching a database to WAL takes an exclusive lock, and processes that
+        race to do it on the same new file can get "database is locked" at once,
+        without the busy timeout (SQLite's deadlock rule). Built aside, the file
+        is never seen half made; a process that loses the race uses the winner's.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle, draft = tempfile.mkstemp(dir=self.path.parent, suffix=".new")  # owner-only
+        os.close(handle)
+        try:
+            with closing(sqlite3.connect(draft, isolation_level=None)) as db:
+                db.execute("PRAGMA journal_mode=WAL")  # kept in the file
+                db.execute(_CREATE)
+            with suppress(FileExistsError):
+                os.link(draft, self.path)
+        finally:
+            os.unlink(draft)
 
     def get(self, key: str) -> str | None:
         """The stored result (JSON) for ``key``, or None."""

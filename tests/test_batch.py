@@ -255,17 +255,20 @@ def test_no_cache_makes_the_call_again(server, tmp_path):
     assert len(server.requests) == 2
 
 
-def _write_entries(path: str, writer: int) -> None:
+def _write_entries(path: str, writer: int, start) -> None:
     cache = BriefCache(Path(path))
+    start.wait()  # all writers meet the new file at once
     for n in range(25):
         cache.put(f"{writer}-{n}", json.dumps({"writer": writer, "n": n}))
 
 
-def test_concurrent_writers_lose_nothing(tmp_path):
+@pytest.mark.parametrize("round_", range(5))
+def test_concurrent_writers_lose_nothing(tmp_path, round_):
     path = str(tmp_path / "briefs.sqlite3")
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(4, mp_context=context) as pool:
-        list(pool.map(_write_entries, [path] * 4, range(4)))
+    with context.Manager() as manager, ProcessPoolExecutor(4, mp_context=context) as pool:
+        start = manager.Barrier(4)
+        list(pool.map(_write_entries, [path] * 4, range(4), [start] * 4))
     cache = BriefCache(Path(path))
     assert all(cache.get(f"{w}-{n}") for w in range(4) for n in range(25))
 
