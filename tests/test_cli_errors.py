@@ -16,16 +16,16 @@ def run(*args: str, stdin: bytes = b"", env: dict | None = None) -> subprocess.C
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))
     }
-    # Never the user's own brief cache.
-    environment["SUMMARIZE_CACHE_DIR"] = tempfile.mkdtemp(prefix="summarize-test-cache-")
     environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "summarize", *args],
-        input=stdin,
-        capture_output=True,
-        env=environment,
-        timeout=60,
-    )
+    # Never the user's own brief cache.
+    with tempfile.TemporaryDirectory(prefix="summarize-test-cache-") as cache:
+        return subprocess.run(
+            [sys.executable, "-m", "summarize", *args],
+            input=stdin,
+            capture_output=True,
+            env={"SUMMARIZE_CACHE_DIR": cache, **environment},
+            timeout=60,
+        )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, code: int, text: str) -> None:

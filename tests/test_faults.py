@@ -257,30 +257,20 @@ def test_no_choices_is_a_model_error(server, article):
 
 
 def cli(server: FaultServer, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "summarize",
-            str(SEED),
-            "--base-url",
-            server.url,
-            "-m",
-            "m",
-            "--max-attempts",
-            "2",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={
-            "OPENAI_API_KEY": SECRET,
-            "PATH": "",
-            "NO_COLOR": "1",
-            "SUMMARIZE_CACHE_DIR": tempfile.mkdtemp(prefix="summarize-test-cache-"),
-        },
-    )
+    command = [sys.executable, "-m", "summarize", str(SEED), "--base-url", server.url]
+    with tempfile.TemporaryDirectory(prefix="summarize-test-cache-") as cache:
+        return subprocess.run(
+            [*command, "-m", "m", "--max-attempts", "2", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={
+                "OPENAI_API_KEY": SECRET,
+                "PATH": "",
+                "NO_COLOR": "1",
+                "SUMMARIZE_CACHE_DIR": cache,
+            },
+        )
 
 
 def test_cli_reports_a_server_fault_in_one_line_without_the_key(server):
