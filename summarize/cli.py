@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from summarize.batch import ItemResult
     from summarize.cache import BriefCache
-    from summarize.core import Settings
+    from summarize.core import BriefResult, Settings
 
 EXIT_CODES = """\
 exit codes:
@@ -254,15 +254,16 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             f"= {usage.total_tokens} tokens, {result.attempts} attempt(s), {result.seconds:.1f} s"
             + (" (from the cache)" if result.cached else "")
             + (f" ({result.parts} parts)" if result.parts > 1 else "")
-            + (
-                f"; added on asking about names left out: {', '.join(result.actors_added)}"
-                if result.actors_added
-                else ""
-            ),
+            + _names_added(result),
             highlight=False,
             soft_wrap=True,
         )
     return 0
+
+
+def _names_added(result: BriefResult) -> str:
+    added = [*result.actors_added, *(f"{place} (place)" for place in result.places_added)]
+    return f"; added on asking about names left out: {', '.join(added)}" if added else ""
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -94,6 +94,7 @@ class BriefResult(BaseModel):
     seconds: float
     dropped: list[str] = []  # lenient mode only: what was left out, and why
     actors_added: list[str] = []  # the actors added by asking about names left out
+    places_added: list[str] = []  # and the places
     cached: bool = False  # from the brief cache: no model call was made
     parts: int = 1  # a long article is briefed in parts, then merged
 
@@ -247,6 +248,7 @@ class _Call:
         self.spent: Any = None  # the usage of an answer cut at the output limit
         self.more_actors_spent: Any = None  # the usage of the follow-up (more_actors)
         self.actors_added: list[str] = []
+        self.places_added: list[str] = []
 
     def requests(self) -> Iterator[dict[str, Any]]:
         """The request; and once more, sampled at the re-ask temperature, when its answer
@@ -305,8 +307,9 @@ class _Call:
             self.more_actors_spent = getattr(answer, "total_usage", None)
             return brief
         self.more_actors_spent = getattr(answer, "_total_usage", None)
-        more = brief.with_actors(answer.actors)
+        more = brief.with_names(answer.actors, answer.places)
         self.actors_added = [actor.name for actor in more.actors[len(brief.actors) :]]
+        self.places_added = more.places[len(brief.places) :]
         return more
 
     @contextmanager
@@ -346,6 +349,7 @@ class _Call:
             seconds=round(time.perf_counter() - self.started, 3),
             dropped=dropped or [],
             actors_added=self.actors_added,
+            places_added=self.places_added,
         )
         if self.cache is not None:
             self.cache.put(self.key, result.model_dump_json())
@@ -565,6 +569,11 @@ def _schema_tokens() -> int:
     return estimate_tokens(json.dumps(Brief.model_json_schema()))
 
 
+def _kept(added: list[list[str]], kept: list[str]) -> list[str]:
+    """The names the parts added that the merged brief kept, each once."""
+    return [name for name in dict.fromkeys(n for names in added for n in names) if name in kept]
+
+
 def _merged(results: list[BriefResult], article: Article, started: float) -> BriefResult:
     """The brief of a whole article from its parts' briefs (see ``parts.merge_briefs``)."""
     from pydantic import ValidationError
@@ -584,12 +593,9 @@ def _merged(results: list[BriefResult], article: Article, started: float) -> Bri
         attempts=sum(r.attempts for r in results),
         seconds=round(time.perf_counter() - started, 3),
         dropped=[d for r in results for d in r.dropped],
-        # What a part's follow-up added and the merge kept as an actor of its own.
-        actors_added=[
-            name
-            for name in dict.fromkeys(name for r in results for name in r.actors_added)
-            if name in {actor.name for actor in brief.actors}
-        ],
+        # What a part's follow-up added and the merge kept as an actor or place of its own.
+        actors_added=_kept([r.actors_added for r in results], [a.name for a in brief.actors]),
+        places_added=_kept([r.places_added for r in results], brief.places),
         cached=all(r.cached for r in results),
         parts=len(results),
     )

@@ -59,8 +59,10 @@ MAX_ACTORS_ADDED = 4
 MAX_ACTORS = MAX_ACTORS_ASKED + MAX_ACTORS_ADDED
 # Where the story happens. A field of its own, not left to the actors: asked for
 # actors, a small model lists the people and leaves out the places (13 of the 33
-# salient names it missed on the GUM articles were places).
-MAX_PLACES = 4
+# salient names it missed on the GUM articles were places). A name left out that
+# the follow-up finds is a place is added to them.
+MAX_PLACES_ASKED = 4
+MAX_PLACES = MAX_PLACES_ASKED + MAX_ACTORS_ADDED
 MAX_QUOTES = 2
 MAX_ALIASES = 3
 MAX_QUESTIONS = 5
@@ -382,7 +384,7 @@ class Brief(_Strict):
     places: list[Name] = Field(
         default_factory=list,
         max_length=MAX_PLACES,
-        json_schema_extra={"minItems": 1},
+        json_schema_extra={"minItems": 1, "maxItems": MAX_PLACES_ASKED},
         description="Where the story happens: the country, and the region, city or venue, "
         "named as the article writes them.",
     )
@@ -511,16 +513,18 @@ class Brief(_Strict):
         ]
         return left_out[:MAX_ACTORS_ADDED]
 
-    def with_actors(self, more: list[Actor]) -> Brief:
-        """This brief with ``more`` actors after its own: those it lists already left
-        out, up to MAX_ACTORS in all."""
+    def with_names(self, actors: list[Actor], places: list[str]) -> Brief:
+        """This brief with more ``actors`` after its own, up to MAX_ACTORS, and more
+        ``places`` after its own; those it lists already left out."""
         added = [
             actor
-            for actor in more
+            for actor in actors
             if not any(own.answers_to(name) for own in self.actors for name in actor.names)
         ]
         actors = unique([*self.actors, *added], key=lambda actor: name_key(actor.name))
-        return self.model_copy(update={"actors": actors[:MAX_ACTORS]})
+        places = [p for p in places if not any(own.answers_to(p) for own in self.actors)]
+        places = unique([*self.places, *places], key=name_key)
+        return self.model_copy(update={"actors": actors[:MAX_ACTORS], "places": places})
 
 
 # What a name a brief leaves out names. The model sorts each name, rather than being
@@ -558,11 +562,20 @@ class MoreActors(_Strict):
     @property
     def actors(self) -> list[Actor]:
         """The names sorted as a person, organization, team or country, as actors."""
-        actors = []
-        for field, info in type(self).model_fields.items():
-            sort: NameSort = getattr(self, field)
-            if sort.kind in _ACTOR_KIND_OF and info.alias:
-                actors.append(
-                    Actor(name=info.alias, kind=_ACTOR_KIND_OF[sort.kind], role=sort.role)
-                )
-        return actors
+        return [
+            Actor(name=name, kind=_ACTOR_KIND_OF[sort.kind], role=sort.role)
+            for name, sort in self._sorted()
+            if sort.kind in _ACTOR_KIND_OF
+        ]
+
+    @property
+    def places(self) -> list[str]:
+        """The names sorted as a place."""
+        return [name for name, sort in self._sorted() if sort.kind == "place"]
+
+    def _sorted(self) -> list[tuple[str, NameSort]]:
+        return [
+            (info.alias, getattr(self, field))
+            for field, info in type(self).model_fields.items()
+            if info.alias
+        ]

@@ -55,13 +55,14 @@ def test_the_names_left_out_are_those_used_often_that_no_actor_or_place_answers_
     assert brief.names_left_out(many) == [name for name, _ in many[:MAX_ACTORS_ADDED]]
 
 
-def test_added_actors_come_after_the_brief_s_own_never_twice_and_within_the_cap():
-    brief = Brief.model_validate(brief_data())
+def test_added_actors_and_places_come_after_the_brief_s_own_never_twice_and_within_the_cap():
+    brief = Brief.model_validate(brief_data())  # places: Kremlin
     added = [Actor.model_validate(actor(name)) for name in ("Putin", "Donald Trump", "Putin")]
-    names = [a.name for a in brief.with_actors(added).actors]
-    assert names == ["Trump", "Zelensky", "The Kremlin", "Putin"]
+    more = brief.with_names(added, ["Kyiv", "Kremlin", "Kyiv", "Zelensky"])
+    assert [a.name for a in more.actors] == ["Trump", "Zelensky", "The Kremlin", "Putin"]
+    assert more.places == ["Kremlin", "Kyiv"]  # "Zelensky" is an actor
     crowd = [Actor.model_validate(actor(f"Name{i}")) for i in range(MAX_ACTORS)]
-    assert len(brief.with_actors(crowd).actors) == MAX_ACTORS
+    assert len(brief.with_names(crowd, []).actors) == MAX_ACTORS
 
 
 def test_the_follow_up_answers_each_name_asked_about_once_and_its_actors_are_kept():
@@ -78,6 +79,7 @@ def test_the_follow_up_answers_each_name_asked_about_once_and_its_actors_are_kep
     assert [(a.name, a.kind, a.role) for a in answer.actors] == [
         ("Putin", "person", "Spoke to Trump")
     ]
+    assert answer.places == ["Kyiv"]
     with pytest.raises(ValidationError):  # a name not asked about
         model.model_validate({"Biden": {"kind": "person", "role": "x"}})
 
@@ -104,6 +106,13 @@ def test_the_actors_the_follow_up_gives_are_added(server, article):
     assert result.brief.actors[-1].name == "Washington" and result.actors_added == ["Washington"]
     assert result.attempts == 1  # the brief's own attempts
     assert result.usage.total_tokens == 300  # the follow-up's tokens count too
+
+
+def test_a_name_the_follow_up_finds_is_a_place_is_added_to_the_places(server, article):
+    server.script = [Reply(200, GOOD), sorted_names(Washington="place")]
+    result = summarize(article, settings(server))
+    assert result.brief.places[-1] == "Washington" and result.places_added == ["Washington"]
+    assert result.actors_added == []
 
 
 def test_a_follow_up_answer_failing_its_checks_is_asked_once_more_then_given_up(server, article):

@@ -152,18 +152,26 @@ def test_the_merged_result_lists_what_the_parts_follow_ups_added_and_the_merge_k
     from summarize.core import BriefResult, Usage, _merged
     from tests.test_schema import ARTICLE, brief_data
 
-    def part(added: list[dict]) -> BriefResult:
+    def part(added: list[dict], places_added: tuple[str, ...] = ()) -> BriefResult:
         data = brief_data()
         data["actors"] += added
         brief = Brief.model_validate(data, context={"article": ArticleIndex(ARTICLE)})
         names = [actor["name"] for actor in added]
         return BriefResult(
-            brief=brief, model="m", usage=Usage(), attempts=1, seconds=0, actors_added=names
+            brief=brief,
+            model="m",
+            usage=Usage(),
+            attempts=1,
+            seconds=0,
+            actors_added=names,
+            places_added=list(places_added),
         )
 
     putin = {"name": "Putin", "kind": "person", "role": "Spoke to Trump"}
     # "Kremlin", added by the second part, is "The Kremlin" of both once merged.
     kremlin = {"name": "Kremlin", "kind": "organization", "role": "Spoke of the call"}
-    merged = _merged([part([putin]), part([kremlin])], Article.from_text(ARTICLE), started=0)
+    parts = [part([putin]), part([kremlin], places_added=("Kremlin", "Nowhere"))]
+    merged = _merged(parts, Article.from_text(ARTICLE), started=0)
     assert [actor.name for actor in merged.brief.actors][-1] == "Putin"
     assert merged.actors_added == ["Putin"]
+    assert merged.places_added == ["Kremlin"]  # the merged brief has no place "Nowhere"

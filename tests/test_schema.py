@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from summarize.grounding import ArticleIndex
-from summarize.schema import MAX_ACTORS, MAX_ACTORS_ASKED, MAX_KEY_POINTS, MAX_PLACES, Brief
+from summarize.schema import MAX_ACTORS, MAX_ACTORS_ASKED, MAX_KEY_POINTS, MAX_PLACES_ASKED, Brief
 
 ARTICLE = (
     'Trump said he and Putin had agreed to "work together very closely".\n\n'
@@ -346,7 +346,7 @@ def test_lenient_mode_leaves_out_a_place_the_article_never_names():
 def test_the_model_must_write_places_but_a_saved_brief_without_them_loads():
     schema = Brief.model_json_schema()
     assert "places" in schema["required"] and schema["properties"]["places"]["minItems"] == 1
-    assert schema["properties"]["places"]["maxItems"] == MAX_PLACES
+    assert schema["properties"]["places"]["maxItems"] == MAX_PLACES_ASKED
     data = brief_data()
     del data["places"]
     assert validate(data).places == []
