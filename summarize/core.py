@@ -166,6 +166,17 @@ def _count_attempt(*args: Any, **kwargs: Any) -> None:
         counter[0] += 1
 
 
+def _log_rejection(error: Exception, attempt_number: int = 0, **_: Any) -> None:
+    """Say (at -v) why an answer is asked again: the checks it failed."""
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError):
+        reasons = [e["msg"].removeprefix("Value error, ") for e in error.errors()]
+    else:
+        reasons = str(error).splitlines()[:1]
+    log.info("Answer %s failed its checks: %s", attempt_number or "", " | ".join(reasons))
+
+
 def make_client(
     settings: Settings,
     *,
@@ -193,6 +204,7 @@ def make_client(
         connections=connections,
     )
     client.on("completion:kwargs", _count_attempt)
+    client.on("parse:error", _log_rejection)
     return client
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import logging
 import subprocess
 import sys
 import tempfile
@@ -195,12 +196,15 @@ def test_a_point_the_article_does_not_state_is_re_asked_then_refused(server, art
     assert "is not what the article says" in str(caught.value)
 
 
-def test_an_actor_the_article_never_names_is_re_asked(server, article):
+def test_an_actor_the_article_never_names_is_re_asked_and_why_is_logged(server, article, caplog):
     brief = json.loads(recorded_answer())
     brief["actors"][0]["name"] = "Emmanuel Macron"
     server.script = [Reply(200, completion(json.dumps(brief))), Reply(200, GOOD)]
-    assert run(server, article).attempts == 2
+    with caplog.at_level(logging.INFO, logger="summarize"):
+        assert run(server, article).attempts == 2
     assert "'Emmanuel Macron' is not named in the article" in last_user_message(server.requests[1])
+    (why,) = [r.getMessage() for r in caplog.records if "failed its checks" in r.getMessage()]
+    assert why.startswith("Answer 1 failed its checks: Actor 'Emmanuel Macron' is not named")
 
 
 def test_re_asks_restate_the_request_without_the_rejected_answer_and_sample(server, article):
