@@ -57,6 +57,9 @@ class Settings:
     timeout: float = 600.0  # seconds to wait for one answer (a small model writes for minutes)
     temperature: float = 0.0
     reask_temperature: float = 0.7  # re-asks sample, or a model repeats its rejected brief
+    # Re-asks sample from this seed (plus their number), so that an article gets the
+    # same brief alone or in a batch, in any order; None leaves it to the server.
+    reask_seed: int | None = 0
     max_tokens: int = 2048
     # The model's context window in tokens: a longer article is briefed in parts and
     # merged. Known for the embedded model and OpenAI; for another server, give it
@@ -197,6 +200,7 @@ def make_client(
         timeout=settings.timeout,
         model_path=settings.model_path,
         reask_temperature=settings.reask_temperature,
+        reask_seed=settings.reask_seed,
         on_text=on_text,
         is_async=is_async,
         requests_per_minute=requests_per_minute,
@@ -252,6 +256,7 @@ class _Call:
                 lenient=settings.lenient,
                 temperature=settings.temperature,
                 max_reasks=settings.max_reasks,
+                reask_seed=settings.reask_seed,
                 more_actors=settings.more_actors,
                 grounded_in=hashlib.sha256(grounding.encode()).hexdigest()[:16],
             )
@@ -273,7 +278,10 @@ class _Call:
         if isinstance(self.error, IncompleteOutputException):
             self.spent = getattr(self.error.last_completion, "usage", None)
             temperature = max(self.settings.temperature, self.settings.reask_temperature)
-            yield {**self.kwargs, "temperature": temperature}
+            again = {**self.kwargs, "temperature": temperature}
+            if self.settings.reask_seed is not None:
+                again["seed"] = self.settings.reask_seed
+            yield again
 
     def more_actors_request(self, brief: Brief) -> dict[str, Any] | None:
         """The follow-up about the names the article uses most that ``brief`` leaves

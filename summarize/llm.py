@@ -338,13 +338,16 @@ def _assemble(lines: Iterator[str], on_text: Callable[[str], None]) -> dict[str,
 _INSTRUCTOR_MODES = {"tools": "TOOLS", "json_schema": "JSON_SCHEMA", "json": "JSON"}
 
 
-def _reask_afresh(client: Any, temperature: float) -> None:
+def _reask_afresh(client: Any, temperature: float, seed: int | None = None) -> None:
     """Send instructor's re-asks as the first request plus the errors, sampled at
-    ``temperature`` or more.
+    ``temperature`` or more, from ``seed`` plus the number of the answers rejected.
 
     instructor re-asks by appending the rejected answer and the errors; a small
     model shown its own answer copies it, word for word, whatever the errors
     say. Restated without it, and sampled, the model writes a new brief.
+    A seed of its own makes each re-ask reproducible: left to the server, a sample
+    depends on what the server sampled before (llama.cpp draws each request's seed
+    from the last), so an article re-asked in a batch got another brief than alone.
     The same wrapper sends the response format as it is (see ``prepared``).
     """
     create = client.chat.completions.create
@@ -362,7 +365,11 @@ def _reask_afresh(client: Any, temperature: float) -> None:
             f"{errors}\nWrite the brief again, without these mistakes.",
         }
         temperature_now = max(kwargs.get("temperature") or 0.0, temperature)
-        return {**kwargs, "messages": [*first, retry], "temperature": temperature_now}
+        kwargs = {**kwargs, "messages": [*first, retry], "temperature": temperature_now}
+        if seed is not None:
+            rejected = sum(m.get("role") == "assistant" for m in messages)
+            kwargs["seed"] = seed + rejected
+        return kwargs
 
     def prepared(kwargs: dict[str, Any]) -> dict[str, Any]:
         # The same JSON on the wire, sent as is: openai would walk the messages and
@@ -404,6 +411,7 @@ def build_client(
     timeout: float = 600.0,
     model_path: str | None = None,
     reask_temperature: float = 0.0,
+    reask_seed: int | None = None,
     on_text: Callable[[str], None] | None = None,
     is_async: bool = False,
     requests_per_minute: float | None = None,
@@ -444,5 +452,5 @@ def build_client(
     else:
         http = httpx2.Client(transport=RetryingTransport(inner, policy), timeout=timeout)
         client = openai.OpenAI(api_key=key, base_url=spec.base_url, max_retries=0, http_client=http)
-    _reask_afresh(client, reask_temperature)
+    _reask_afresh(client, reask_temperature, reask_seed)
     return instructor.from_openai(client, mode=mode)

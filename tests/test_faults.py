@@ -213,10 +213,22 @@ def test_re_asks_restate_the_request_without_the_rejected_answer_and_sample(serv
     run(server, article)
     first, again = (r["json"] for r in server.requests)
     assert (first["temperature"], again["temperature"]) == (0.0, 0.7)
+    # Sampled from a seed of its own, so that it does not hang on what the server
+    # sampled before: the settings' seed plus the number of answers rejected.
+    assert "seed" not in first and again["seed"] == 1
+    # Sampled from a seed of its own, so that it does not hang on what the server
+    # sampled before: the settings' seed plus the number of answers rejected.
+    assert "seed" not in first and again["seed"] == 1
     assert again["messages"][:2] == first["messages"]  # the same request...
     assert [m["role"] for m in again["messages"]] == ["system", "user", "user"]
     assert rejected not in json.dumps(again["messages"])  # ...without the answer to copy
     assert "rejected" in again["messages"][-1]["content"]
+
+
+def test_re_asks_without_a_seed_leave_it_to_the_server(server, article):
+    server.script = [Reply(200, completion('{"headline": "Wrong')), Reply(200, GOOD)]
+    run(server, article, reask_seed=None)
+    assert "seed" not in server.requests[1]["json"]
 
 
 CUT = completion('{"headline": "Tru', finish_reason="length")
@@ -227,6 +239,7 @@ def test_an_answer_cut_at_the_token_limit_is_asked_for_once_more_sampled(server,
     result = run(server, article)
     first, again = (r["json"] for r in server.requests)
     assert (first["temperature"], again["temperature"]) == (0.0, 0.7)
+    assert "seed" not in first and again["seed"] == 0  # the settings' seed
     assert again["messages"] == first["messages"]  # the same request, sampled
     assert result.attempts == 2
     assert result.usage.total_tokens == 300  # the cut answer's tokens count too

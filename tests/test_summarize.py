@@ -122,23 +122,26 @@ HARBOUR = FIXTURES / "articles" / "harbour-bridge-closure.txt"
 
 @pytest.mark.vcr
 @pytest.mark.default_cassette("harbour_brief.yaml")
-def test_the_harbour_article_is_briefed_after_two_re_asks():
-    # Recorded: the 1.5B model's first two answers gave the engineers, Calder & Webb,
-    # "Corrosion found in two steel cables", words the article does not quote; its third
-    # left all quotes out (and the mayor with them: the model's choice, not a check's).
+def test_the_harbour_article_is_briefed_after_a_re_ask():
+    # Recorded: the 1.5B model's first answer gave the engineers, Calder & Webb,
+    # "Corrosion found in two steel cables", words the article does not quote; its
+    # second (sampled from seed 1) left all quotes out, the mayor's with them: the
+    # model's choice, not a check's.
     article = Article.from_text(HARBOUR.read_text(encoding="utf-8"))
     result = summarize(article)
-    assert result.attempts == 3
+    assert result.attempts == 2
     for point in result.brief.key_points:
         assert point.evidence and all(quote in article.text for quote in point.evidence)
     actors = result.brief.actors
     assert [actor.name for actor in actors] == [
-        "City Council",
+        "Port Alder",
+        "Helen Okafor",
         "Port Alder Chamber of Commerce",
         "Daniel Reyes",
+        "Calder & Webb",
     ]
-    assert not any("Corrosion" in quote for actor in actors for quote in actor.quotes)
-    assert result.brief.places == ["Port Alder"]
+    assert not any(actor.quotes for actor in actors)
+    assert result.brief.places[0] == "Port Alder"
 
 
 SMALL = "local/qwen2.5-coder-0.5b"
