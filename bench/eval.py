@@ -146,7 +146,9 @@ def score_article(record: dict, line: dict | None, rouge: object) -> dict:
         row[metric] = scores[metric].fmeasure
     row["lead"] = lead
     row["attempts"] = result["attempts"]
-    row["added"] = result.get("actors_added", [])  # by the follow-up about names left out
+    # By the follow-up about names left out.
+    row["added"] = result.get("actors_added", [])
+    row["places_added"] = result.get("places_added", [])
     row["seconds"] = result["seconds"]
     row["tokens"] = result["usage"]["total_tokens"]
     return row
@@ -171,6 +173,7 @@ def totals(rows: list[dict]) -> dict:
         "gold_precision": sum(r["in_gold"] for r in done) / max(sum(r["actors"] for r in done), 1),
         "actors": _mean([r["actors"] for r in done]),
         "actors_added": sum(len(r["added"]) for r in done),
+        "places_added": sum(len(r["places_added"]) for r in done),
         "seconds": statistics.median([r["seconds"] for r in done]) if done else float("nan"),
         "tokens": _mean([r["tokens"] for r in done]),
     }
@@ -241,7 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     label = args.label or Path(args.output).stem
     table = HEADER + markdown(label, total)
     anchors = ", ".join(f"{s} {total[f'rougeL:{s}']:.3f}" for s in ANCHORS)
-    print(table + f"\nanchors, ROUGE-L of the first sentence: {anchors}", file=sys.stderr)
+    added = f"{total['actors_added']} actors, {total['places_added']} places"
+    print(
+        table + f"\nanchors, ROUGE-L of the first sentence: {anchors}"
+        f"\nadded by the follow-up about names left out: {added}",
+        file=sys.stderr,
+    )
     if args.markdown:
         with open(args.markdown, "a", encoding="utf-8") as out:
             out.write(markdown(label, total))
