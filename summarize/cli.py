@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from summarize.cache import BriefCache
     from summarize.core import BriefResult, Settings
 
+# What to do about a brief refused after its re-asks: the re-asks are seeded, so the
+# same command refuses again.
+GROUNDING_HINT = (
+    " (another --reask-seed draws other re-asks; --lenient prints the brief without what failed)"
+)
+
 EXIT_CODES = """\
 exit codes:
   0  the brief was printed
@@ -68,6 +74,14 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--language", help="language of the brief (default: the article's)")
     parser.add_argument(
         "--max-reasks", type=int, default=2, help="re-asks after a failed validation (default 2)"
+    )
+    parser.add_argument(
+        "--reask-seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="where the re-asks' sampling starts (default 0): the same article gets the same "
+        "brief; another seed draws other re-asks",
     )
     parser.add_argument(
         "--max-attempts",
@@ -207,10 +221,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:
         from summarize.core import redact
-        from summarize.errors import SummarizeError
+        from summarize.errors import GroundingError, SummarizeError
 
         if isinstance(exc, SummarizeError):
-            err.print(f"summarize: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            hint = GROUNDING_HINT if isinstance(exc, GroundingError) else ""
+            err.print(
+                f"summarize: error: {exc}{hint}", markup=False, highlight=False, soft_wrap=True
+            )
             return exc.exit_code
         if args.verbose:
             err.print_exception()
@@ -278,6 +295,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         templates=args.templates,
         language=args.language,
         max_reasks=args.max_reasks,
+        reask_seed=args.reask_seed,
         max_tokens=args.max_tokens,
         timeout=args.timeout,
         lenient=args.lenient,

@@ -290,6 +290,16 @@ def cli(server: FaultServer, *args: str) -> subprocess.CompletedProcess:
         )
 
 
+def test_cli_says_what_to_do_about_a_refused_brief(server):
+    bad = Reply(200, completion(json.dumps({**json.loads(recorded_answer()), "headline": ""})))
+    server.script = [bad, bad]
+    result = cli(server, "--max-reasks", "1", "--reask-seed", "7", "--no-more-actors")
+    assert result.returncode == 5
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("summarize: error: the brief from") and "--reask-seed" in line
+    assert server.requests[1]["json"]["seed"] == 8  # the seed given, plus one answer rejected
+
+
 def test_cli_reports_a_server_fault_in_one_line_without_the_key(server):
     server.script = [Reply(500, {"error": {"message": "boom"}}) for _ in range(2)]
     result = cli(server, "-v")
