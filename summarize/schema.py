@@ -515,7 +515,7 @@ class Brief(_Strict):
 
     def with_names(self, actors: list[Actor], places: list[str]) -> Brief:
         """This brief with more ``actors`` after its own, up to MAX_ACTORS, and more
-        ``places`` after its own; those it lists already left out."""
+        ``places`` after its own, up to MAX_PLACES; those it lists already left out."""
         added = [
             actor
             for actor in actors
@@ -524,7 +524,9 @@ class Brief(_Strict):
         actors = unique([*self.actors, *added], key=lambda actor: name_key(actor.name))
         places = [p for p in places if not any(own.answers_to(p) for own in self.actors)]
         places = unique([*self.places, *places], key=name_key)
-        return self.model_copy(update={"actors": actors[:MAX_ACTORS], "places": places})
+        return self.model_copy(
+            update={"actors": actors[:MAX_ACTORS], "places": places[:MAX_PLACES]}
+        )
 
 
 # What a name a brief leaves out names. The model sorts each name, rather than being

@@ -15,7 +15,14 @@ import pytest
 from pydantic import ValidationError
 
 from summarize import Settings, asummarize, summarize
-from summarize.schema import MAX_ACTORS, MAX_ACTORS_ADDED, Actor, Brief, MoreActors
+from summarize.schema import (
+    MAX_ACTORS,
+    MAX_ACTORS_ADDED,
+    MAX_PLACES,
+    Actor,
+    Brief,
+    MoreActors,
+)
 from tests.faultserver import FaultServer, Reply, completion
 from tests.test_faults import FAST, GOOD, SECRET
 from tests.test_schema import brief_data
@@ -63,6 +70,8 @@ def test_added_actors_and_places_come_after_the_brief_s_own_never_twice_and_with
     assert more.places == ["Kremlin", "Kyiv"]  # "Zelensky" is an actor
     crowd = [Actor.model_validate(actor(f"Name{i}")) for i in range(MAX_ACTORS)]
     assert len(brief.with_names(crowd, []).actors) == MAX_ACTORS
+    towns = [f"Town{i}" for i in range(MAX_PLACES + 2)]
+    assert len(brief.with_names([], towns).places) == MAX_PLACES
 
 
 def test_the_follow_up_answers_each_name_asked_about_once_and_its_actors_are_kept():
