@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from summarize.article import Article
 from summarize.cache import BriefCache, cache_key
@@ -171,8 +171,6 @@ def _count_attempt(*args: Any, **kwargs: Any) -> None:
 
 def _log_rejection(error: Exception, attempt_number: int = 0, **_: Any) -> None:
     """Say (at -v) why an answer is asked again: the checks it failed."""
-    from pydantic import ValidationError
-
     if isinstance(error, ValidationError):
         reasons = [e["msg"].removeprefix("Value error, ") for e in error.errors()]
     else:
@@ -596,8 +594,6 @@ def _kept(added: list[list[str]], kept: list[str]) -> list[str]:
 
 def _merged(results: list[BriefResult], article: Article, started: float) -> BriefResult:
     """The brief of a whole article from its parts' briefs (see ``parts.merge_briefs``)."""
-    from pydantic import ValidationError
-
     try:
         brief = merge_briefs([r.brief for r in results], article)
     except ValidationError as exc:  # each part passed; the merge must too
@@ -633,7 +629,6 @@ def _chain(exc: BaseException) -> list[BaseException]:
 def _map_error(exc: Exception, spec: ModelSpec, api_key: str | None) -> SummarizeError:
     import openai
     from instructor.core import IncompleteOutputException, InstructorRetryException
-    from pydantic import ValidationError
 
     where = f"{spec.label} at {spec.base_url}"
     chain = _chain(exc)
