@@ -21,11 +21,13 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx2
 import tenacity
+from pydantic import ValidationError
 
 from summarize.errors import ConfigurationError
 
@@ -338,13 +340,38 @@ def _assemble(lines: Iterator[str], on_text: Callable[[str], None]) -> dict[str,
 _INSTRUCTOR_MODES = {"tools": "TOOLS", "json_schema": "JSON_SCHEMA", "json": "JSON"}
 
 
+# Why each answer to the request being answered was rejected, kept (per thread or
+# task) by a client hook for the re-asks that follow (see _reask_afresh).
+_REJECTIONS: ContextVar[tuple[Exception, ...]] = ContextVar("summarize_rejections", default=())
+
+
+def _remember_rejection(error: Exception, **_: Any) -> None:
+    _REJECTIONS.set((*_REJECTIONS.get(), error))
+
+
+def problems_for_the_model(error: ValidationError) -> list[str]:
+    """What the checks found wrong, in the words for the model: where, and the message
+    or the words a check gave for the model (``to_model``); without pydantic's codes,
+    the rejected values and its links, which instructor's re-ask sends along."""
+    told = []
+    for e in error.errors():
+        message = (e.get("ctx", {}).get("to_model") or e["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(part) for part in e["loc"])
+        told.append(f"{where}: {message}" if where else message)
+    return told
+
+
 def _reask_afresh(client: Any, temperature: float, seed: int | None = None) -> None:
     """Send instructor's re-asks as the first request plus the errors, sampled at
     ``temperature`` or more, from ``seed`` plus the number of the answers rejected.
 
     instructor re-asks by appending the rejected answer and the errors; a small
     model shown its own answer copies it, word for word, whatever the errors
-    say. Restated without it, and sampled, the model writes a new brief.
+    say. Restated without it, and sampled, the model writes a new brief. It is
+    told what failed in every answer rejected so far, not only the last: not
+    shown its answers, it would make the first one's mistakes again (the
+    1.5B model's third harbour brief gave the engineers a quote again). The
+    errors are told as the checks word them for the model (problems_for_the_model).
     A seed of its own makes each re-ask reproducible: left to the server, a sample
     depends on what the server sampled before (llama.cpp draws each request's seed
     from the last), so an article re-asked in a batch got another brief than alone.
@@ -355,14 +382,27 @@ def _reask_afresh(client: Any, temperature: float, seed: int | None = None) -> N
     def afresh(kwargs: dict[str, Any]) -> dict[str, Any]:
         messages = kwargs.get("messages", [])
         if not any(m.get("role") == "assistant" for m in messages):
+            _REJECTIONS.set(())  # a new request: no answer to it rejected yet
             return kwargs
         # The request as first sent: every message before the model's first answer.
         first = list(itertools.takewhile(lambda m: m.get("role") != "assistant", messages))
-        errors = messages[-1].get("content", "")
+        rejections = _REJECTIONS.get()
+        problems: list[str] = []
+        for rejection in rejections:
+            if isinstance(rejection, ValidationError):
+                problems += problems_for_the_model(rejection)
+        if problems:
+            told = "\n".join(f"- {problem}" for problem in dict.fromkeys(problems))
+        else:  # an answer that is no brief at all (a refusal): instructor's words
+            told = messages[-1].get("content", "")
+        were = (
+            "Previous briefs of this article were"
+            if len(rejections) > 1
+            else "A previous brief of this article was"
+        )
         retry = {
             "role": "user",
-            "content": "A previous brief of this article was rejected:\n"
-            f"{errors}\nWrite the brief again, without these mistakes.",
+            "content": f"{were} rejected:\n{told}\nWrite the brief again, without these mistakes.",
         }
         temperature_now = max(kwargs.get("temperature") or 0.0, temperature)
         kwargs = {**kwargs, "messages": [*first, retry], "temperature": temperature_now}
@@ -453,4 +493,6 @@ def build_client(
         http = httpx2.Client(transport=RetryingTransport(inner, policy), timeout=timeout)
         client = openai.OpenAI(api_key=key, base_url=spec.base_url, max_retries=0, http_client=http)
     _reask_afresh(client, reask_temperature, reask_seed)
-    return instructor.from_openai(client, mode=mode)
+    patched = instructor.from_openai(client, mode=mode)
+    patched.on("parse:error", _remember_rejection)
+    return patched

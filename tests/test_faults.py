@@ -192,8 +192,29 @@ def test_a_point_the_article_does_not_state_is_re_asked_then_refused(server, art
     with pytest.raises(GroundingError) as caught:
         run(server, article)
     assert len(server.requests) == 2
-    assert "withdraw every soldier" in last_user_message(server.requests[1])
-    assert "is not what the article says" in str(caught.value)
+    # The re-ask says where the article is nearest, not what the model wrote: a small
+    # model shown its invented point writes it again.
+    reask = last_user_message(server.requests[1])
+    assert "- key_points.0: A key point said what the article does not say" in reask
+    assert "withdraw" not in reask and "Easter" not in reask
+    # The reader is told what the model wrote.
+    assert "Key point 'Everyone must withdraw every soldier by Easter.' is not what the" in str(
+        caught.value
+    )
+
+
+def test_an_invented_quote_is_re_asked_without_it_then_refused_with_it(server, article):
+    brief = json.loads(recorded_answer())
+    actor = brief["actors"][0]
+    actor["quotes"] = ["We will withdraw every soldier by Easter"]
+    bad = completion(json.dumps(brief))
+    server.script = [Reply(200, bad), Reply(200, bad)]
+    with pytest.raises(GroundingError) as caught:
+        run(server, article)
+    reask = last_user_message(server.requests[1])
+    assert f"A quote given to {actor['name']!r} is not in the article" in reask
+    assert "withdraw" not in reask
+    assert "'We will withdraw every soldier by Easter'" in str(caught.value)
 
 
 def test_an_actor_the_article_never_names_is_re_asked_and_why_is_logged(server, article, caplog):
@@ -202,9 +223,32 @@ def test_an_actor_the_article_never_names_is_re_asked_and_why_is_logged(server, 
     server.script = [Reply(200, completion(json.dumps(brief))), Reply(200, GOOD)]
     with caplog.at_level(logging.INFO, logger="summarize"):
         assert run(server, article).attempts == 2
-    assert "'Emmanuel Macron' is not named in the article" in last_user_message(server.requests[1])
+    reask = last_user_message(server.requests[1])
+    assert "- actors.0: Actor 'Emmanuel Macron' is not named in the article" in reask
+    # Only what failed, in words: not pydantic's codes, the rejected values or its links.
+    assert "value_error" not in reask and "input_value" not in reask and "http" not in reask
     (why,) = [r.getMessage() for r in caplog.records if "failed its checks" in r.getMessage()]
     assert why.startswith("Answer 1 failed its checks: Actor 'Emmanuel Macron' is not named")
+
+
+def test_a_re_ask_tells_what_failed_in_every_answer_rejected_so_far(server, article):
+    # Not shown its answers, a model told only of the last one's mistakes makes the
+    # first one's again.
+    no_such_actor = json.loads(recorded_answer())
+    no_such_actor["actors"][0]["name"] = "Emmanuel Macron"
+    invented_point = json.loads(recorded_answer())
+    invented_point["key_points"][0] = INVENTED_POINT
+    server.script = [Reply(200, completion(json.dumps(b))) for b in (no_such_actor, invented_point)]
+    server.script.append(Reply(200, GOOD))
+    assert run(server, article, max_reasks=2).attempts == 3
+    second, third = (last_user_message(request) for request in server.requests[1:])
+    assert second.count("\n- ") == 1 and "'Emmanuel Macron' is not named" in second
+    assert third.count("\n- ") == 2 and "'Emmanuel Macron' is not named" in third
+    assert "A key point said what the article does not say" in third
+    # The next brief starts afresh: nothing of this one's rejections is told.
+    server.script = [Reply(200, completion('{"headline": "Wrong')), Reply(200, GOOD)]
+    run(server, article)
+    assert "Macron" not in last_user_message(server.requests[-1])
 
 
 def test_re_asks_restate_the_request_without_the_rejected_answer_and_sample(server, article):
@@ -213,9 +257,6 @@ def test_re_asks_restate_the_request_without_the_rejected_answer_and_sample(serv
     run(server, article)
     first, again = (r["json"] for r in server.requests)
     assert (first["temperature"], again["temperature"]) == (0.0, 0.7)
-    # Sampled from a seed of its own, so that it does not hang on what the server
-    # sampled before: the settings' seed plus the number of answers rejected.
-    assert "seed" not in first and again["seed"] == 1
     # Sampled from a seed of its own, so that it does not hang on what the server
     # sampled before: the settings' seed plus the number of answers rejected.
     assert "seed" not in first and again["seed"] == 1
