@@ -386,9 +386,9 @@ def _reask_afresh(client: Any, temperature: float, seed: int | None = None) -> N
             return kwargs
         # The request as first sent: every message before the model's first answer.
         first = list(itertools.takewhile(lambda m: m.get("role") != "assistant", messages))
-        rejections = _REJECTIONS.get()
+        rejected = sum(m.get("role") == "assistant" for m in messages)
         problems: list[str] = []
-        for rejection in rejections:
+        for rejection in _REJECTIONS.get():
             if isinstance(rejection, ValidationError):
                 problems += problems_for_the_model(rejection)
         if problems:
@@ -397,7 +397,7 @@ def _reask_afresh(client: Any, temperature: float, seed: int | None = None) -> N
             told = messages[-1].get("content", "")
         were = (
             "Previous briefs of this article were"
-            if len(rejections) > 1
+            if rejected > 1
             else "A previous brief of this article was"
         )
         retry = {
@@ -407,7 +407,6 @@ def _reask_afresh(client: Any, temperature: float, seed: int | None = None) -> N
         temperature_now = max(kwargs.get("temperature") or 0.0, temperature)
         kwargs = {**kwargs, "messages": [*first, retry], "temperature": temperature_now}
         if seed is not None:
-            rejected = sum(m.get("role") == "assistant" for m in messages)
             kwargs["seed"] = seed + rejected
         return kwargs
 
