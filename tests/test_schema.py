@@ -323,7 +323,7 @@ def test_a_place_written_twice_is_kept_once():
 
 def test_a_name_loses_the_punctuation_copied_with_it():
     # Recorded: the 1.5B model wrote ". Sydney" (GUM "homeopathic") and "/Port Alder"
-    # (harbour_brief.yaml) as places.
+    # (an earlier recording of harbour_brief.yaml) as places.
     data = brief_data()
     data["places"] = [". Kremlin", "Washington D.C.,", "/Kremlin"]
     data["actors"][0]["name"] = " Trump;"
