@@ -1,0 +1,107 @@
+"""Quote attribution by code alone, scored against a hand-labelled gold set.
+
+    python bench/quotes.py [--gum ../shared/data/gum_news/gum_news_24.jsonl] [-v]
+
+The gold (bench/gold/quotations.jsonl, see its README) lists every span inside
+quotation marks of the 24 GUM articles and the project's own articles, with
+its kind and its speaker, labelled by reading them. The analysis
+(summarize/analysis.py) is run on each article and its quotations matched to
+the gold's by their opening words.
+
+- precision: of the quotations the analysis gives a speaker, the share whose
+  speaker is the gold's (a speaker given to a title, a scare quote or a
+  quotation the article attributes to no one counts against it);
+- recall: of the gold's quotations and partial quotations with a named speaker,
+  the share the analysis attributes to that speaker.
+Exits non-zero when an article cannot be read or the targets (0.95, 0.90) are missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from summarize.analysis import analyse  # noqa: E402
+from summarize.article import Article, read_article  # noqa: E402
+
+GOLD = ROOT / "bench/gold/quotations.jsonl"
+GUM = ROOT.parent / "shared/data/gum_news/gum_news_24.jsonl"
+TARGETS = {"precision": 0.95, "recall": 0.90}
+_MARKS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.translate(_MARKS).casefold())
+
+
+def same_speaker(gold: str, names: list[str]) -> bool:
+    """The gold speaker's name and one of the entity's names are one name, or one ends the
+    other ("Trump" for "Donald Trump"); a leading "the" is not compared."""
+    wanted = [w for w in words(gold) if w != "the"]
+    for name in names:
+        own = [w for w in words(name) if w != "the"]
+        if own and wanted and (own == wanted[-len(own) :] or wanted == own[-len(wanted) :]):
+            return True
+    return False
+
+
+def articles(gum: Path) -> dict[str, Article]:
+    found = {}
+    for line in gum.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        found[record["id"]] = Article.from_text(record["text"])
+    for path in sorted((ROOT / "fixtures/articles").glob("*.txt")):
+        found[f"fixtures/articles/{path.name}"] = read_article(path)
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gum", type=Path, default=GUM)
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every mistake")
+    args = parser.parse_args()
+    gold = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line]
+    texts = articles(args.gum)
+    attributed = correct = wanted = found = 0
+    for article_id in dict.fromkeys(g["article"] for g in gold):
+        article = texts[article_id]
+        analysis = analyse(article.text, article.date)
+        seen: dict[str, int] = {}
+        for label in (g for g in gold if g["article"] == article_id):
+            opening = words(label["opening"])
+            seen[label["opening"]] = seen.get(label["opening"], 0) + 1
+            matching = [q for q in analysis.quotations if words(q.text)[: len(opening)] == opening]
+            quotation = matching[label["n"] - 1] if len(matching) >= label["n"] else None
+            speaker = quotation.speaker if quotation else None
+            names = analysis.entity(speaker).names if speaker else []
+            named = label["kind"] in ("quote", "partial") and label["speaker"]
+            right = bool(named) and speaker is not None and same_speaker(label["speaker"], names)
+            wanted += bool(named)
+            found += right
+            attributed += speaker is not None
+            correct += right
+            if args.verbose and (bool(named) != right or (speaker and not right)):
+                print(
+                    f"{article_id}: {label['opening']!r} ({label['kind']}): gold "
+                    f"{label['speaker']!r}, found {speaker!r}"
+                    + ("" if quotation else " (quotation not found)")
+                )
+    precision = correct / attributed if attributed else 0.0
+    recall = found / wanted if wanted else 0.0
+    print(
+        f"quotations in the gold: {len(gold)}; with a named speaker: {wanted}\n"
+        f"attributed by the analysis: {attributed}, correctly: {correct}\n"
+        f"precision {precision:.3f} (target {TARGETS['precision']}), "
+        f"recall {recall:.3f} (target {TARGETS['recall']})"
+    )
+    return 0 if precision >= TARGETS["precision"] and recall >= TARGETS["recall"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
