@@ -36,11 +36,10 @@ SEED = (ROOT / "fixtures/articles/trump-putin-call-2025-02-13.txt").read_text(en
 
 
 def serve(delay: float, urls: multiprocessing.Queue) -> None:
-    from tests.faultserver import FaultServer, Reply
-    from tests.test_faults import GOOD
+    from tests.faultserver import FaultServer, Reply, canned_answer
 
     with FaultServer(keep_alive=True) as server:
-        server.repeat = Reply(200, GOOD, delay=delay)
+        server.repeat = Reply(200, canned_answer(), delay=delay)
         urls.put(server.url)
         while True:
             time.sleep(3600)

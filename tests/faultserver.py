@@ -102,6 +102,15 @@ def completion(content: str | None, finish_reason: str = "stop", **message: Any)
     }
 
 
+def canned_answer() -> dict:
+    """The completion the batch benchmarks and the Ray tests get for every request: the
+    embedded model's recorded brief of the seed article (the one place to change when
+    the model's answer format changes)."""
+    from tests.test_faults import GOOD
+
+    return GOOD
+
+
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # many clients connect at once in the batch benchmark
 
