@@ -22,6 +22,7 @@ import argparse
 import json
 import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,9 +52,10 @@ def same_speaker(gold: str, names: list[str]) -> bool:
     return False
 
 
-def articles(gum: Path) -> dict[str, Article]:
+def articles(gum: Path | None) -> dict[str, Article]:
+    """The gold's articles: the GUM ones (when ``gum`` is given) and the project's own."""
     found = {}
-    for line in gum.read_text(encoding="utf-8").splitlines():
+    for line in gum.read_text(encoding="utf-8").splitlines() if gum else []:
         record = json.loads(line)
         found[record["id"]] = Article.from_text(record["text"])
     for path in sorted((ROOT / "fixtures/articles").glob("*.txt")):
@@ -61,46 +63,73 @@ def articles(gum: Path) -> dict[str, Article]:
     return found
 
 
+@dataclass
+class Score:
+    """Counts over the gold's quotations, and the mistakes."""
+
+    attributed: int = 0  # quotations the analysis gives a speaker
+    correct: int = 0  # of those, the gold's speaker
+    wanted: int = 0  # gold quotations and partial quotations with a named speaker
+    mistakes: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.attributed if self.attributed else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.correct / self.wanted if self.wanted else 0.0
+
+
+def load_gold() -> list[dict]:
+    return [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line]
+
+
+def score(texts: dict[str, Article], gold: list[dict]) -> Score:
+    """The analysis of each article in ``texts`` scored against its ``gold`` labels."""
+    result = Score()
+    for article_id in dict.fromkeys(g["article"] for g in gold if g["article"] in texts):
+        article = texts[article_id]
+        analysis = analyse(article.text, article.date)
+        for label in (g for g in gold if g["article"] == article_id):
+            opening = words(label["opening"])
+            matching = [q for q in analysis.quotations if words(q.text)[: len(opening)] == opening]
+            quotation = matching[label["n"] - 1] if len(matching) >= label["n"] else None
+            speaker = quotation.speaker if quotation else None
+            entity = analysis.entity(speaker) if speaker else None
+            named = label["kind"] in ("quote", "partial") and label["speaker"]
+            right = (
+                bool(named) and entity is not None and same_speaker(label["speaker"], entity.names)
+            )
+            result.wanted += bool(named)
+            result.attributed += speaker is not None
+            result.correct += right
+            if bool(named) != right or (speaker and not right):
+                result.mistakes.append(
+                    f"{article_id}: {label['opening']!r} ({label['kind']}): gold "
+                    f"{label['speaker']!r}, found {speaker!r}"
+                    + ("" if quotation else " (quotation not found)")
+                )
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gum", type=Path, default=GUM)
     parser.add_argument("-v", "--verbose", action="store_true", help="print every mistake")
     args = parser.parse_args()
-    gold = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line]
-    texts = articles(args.gum)
-    attributed = correct = wanted = found = 0
-    for article_id in dict.fromkeys(g["article"] for g in gold):
-        article = texts[article_id]
-        analysis = analyse(article.text, article.date)
-        seen: dict[str, int] = {}
-        for label in (g for g in gold if g["article"] == article_id):
-            opening = words(label["opening"])
-            seen[label["opening"]] = seen.get(label["opening"], 0) + 1
-            matching = [q for q in analysis.quotations if words(q.text)[: len(opening)] == opening]
-            quotation = matching[label["n"] - 1] if len(matching) >= label["n"] else None
-            speaker = quotation.speaker if quotation else None
-            names = analysis.entity(speaker).names if speaker else []
-            named = label["kind"] in ("quote", "partial") and label["speaker"]
-            right = bool(named) and speaker is not None and same_speaker(label["speaker"], names)
-            wanted += bool(named)
-            found += right
-            attributed += speaker is not None
-            correct += right
-            if args.verbose and (bool(named) != right or (speaker and not right)):
-                print(
-                    f"{article_id}: {label['opening']!r} ({label['kind']}): gold "
-                    f"{label['speaker']!r}, found {speaker!r}"
-                    + ("" if quotation else " (quotation not found)")
-                )
-    precision = correct / attributed if attributed else 0.0
-    recall = found / wanted if wanted else 0.0
+    gold = load_gold()
+    result = score(articles(args.gum), gold)
+    if args.verbose:
+        print("\n".join(result.mistakes))
     print(
-        f"quotations in the gold: {len(gold)}; with a named speaker: {wanted}\n"
-        f"attributed by the analysis: {attributed}, correctly: {correct}\n"
-        f"precision {precision:.3f} (target {TARGETS['precision']}), "
-        f"recall {recall:.3f} (target {TARGETS['recall']})"
+        f"quotations in the gold: {len(gold)}; with a named speaker: {result.wanted}\n"
+        f"attributed by the analysis: {result.attributed}, correctly: {result.correct}\n"
+        f"precision {result.precision:.3f} (target {TARGETS['precision']}), "
+        f"recall {result.recall:.3f} (target {TARGETS['recall']})"
     )
-    return 0 if precision >= TARGETS["precision"] and recall >= TARGETS["recall"] else 1
+    met = result.precision >= TARGETS["precision"] and result.recall >= TARGETS["recall"]
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

