@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx2
 
+from summarize._requirements import require
 from summarize.errors import ConfigurationError
 
 log = logging.getLogger("summarize")
@@ -294,13 +295,7 @@ class LocalModel:
         with self._lock:
             if self._llama is None:
                 path = ensure_weights(self.name, self.model_path)
-                try:
-                    import llama_cpp
-                except ImportError:
-                    raise ConfigurationError(
-                        "the embedded model needs llama-cpp-python: pip install '.[local]' in the "
-                        "summarize source tree"
-                    ) from None
+                llama_cpp = require("llama_cpp", "[local]", "the embedded model")
                 log.info("Loading %s", path.name)
                 with _without_amx(llama_cpp):
                     self._llama = llama_cpp.Llama(

@@ -28,6 +28,9 @@ def article_from_html(
     html: str | bytes, *, url: str | None = None, where: str = "the page"
 ) -> Article:
     """The article in an HTML page, with its title, author and date when the page has them."""
+    from summarize._requirements import require
+
+    require("lxml_html_clean", "lxml_html_clean", "reading a web page (trafilatura's cleaner)")
     import trafilatura
 
     # trafilatura logs every page it finds hard at WARNING; the error below says it once.
