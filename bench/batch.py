@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summarize import Settings, summarize  # noqa: E402
-from summarize.batch import BatchItem, run_batch  # noqa: E402
+from summarize.batch import BatchItem, ItemResult, run_batch  # noqa: E402
 from summarize.cache import BriefCache  # noqa: E402
 from summarize.llm import RetryPolicy  # noqa: E402
 
@@ -59,17 +59,35 @@ def settings_for(url: str) -> Settings:
     )
 
 
+class FailedRun(Exception):
+    """Some requests failed or were asked again: the figures would measure something else."""
+
+
+def checked(record: ItemResult, problems: list[str]) -> None:
+    """Note a result that is not a brief made at the first answer."""
+    if record.result is None:
+        problems.append(f"{record.id}: {record.error}")
+    elif record.result.attempts != 1:
+        problems.append(f"{record.id}: {record.result.attempts} attempts")
+
+
 def throughput(articles: int, concurrency: int, delay: float) -> float:
     process, url = start_server(delay)
+    problems: list[str] = []
     try:
         items = [BatchItem(id=str(n), text=SEED) for n in range(articles)]
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
-            totals = run_batch(
-                items, Path(tmp) / "out.jsonl", settings_for(url), concurrency=concurrency
+            run_batch(
+                items,
+                Path(tmp) / "out.jsonl",
+                settings_for(url),
+                concurrency=concurrency,
+                on_result=lambda record: checked(record, problems),
             )
             seconds = time.perf_counter() - started
-        assert totals.done == articles, totals
+        if problems:
+            raise FailedRun(f"{len(problems)} of {articles} articles: {problems[0]}")
         return articles / seconds
     finally:
         process.terminate()
@@ -80,14 +98,18 @@ def overhead(articles: int) -> list[float]:
     try:
         items = [BatchItem(id=str(n), text=SEED) for n in range(articles)]
         stamps: list[float] = []
+        problems: list[str] = []
+
+        def stamp(record: ItemResult) -> None:
+            stamps.append(time.perf_counter())
+            checked(record, problems)
+
         with tempfile.TemporaryDirectory() as tmp:
             run_batch(
-                items,
-                Path(tmp) / "out.jsonl",
-                settings_for(url),
-                concurrency=1,
-                on_result=lambda record: stamps.append(time.perf_counter()),
+                items, Path(tmp) / "out.jsonl", settings_for(url), concurrency=1, on_result=stamp
             )
+        if problems:
+            raise FailedRun(f"{len(problems)} of {articles} articles: {problems[0]}")
         return [b - a for a, b in itertools.pairwise(stamps[10:])]  # after warm-up
     finally:
         process.terminate()
@@ -110,17 +132,26 @@ def cache_hits(times: int) -> list[float]:
         process.terminate()
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1024)
     args = parser.parse_args()
-    rates = [throughput(args.articles, 32, 0.25) for _ in range(3)]
+    try:
+        measure(args.articles)
+    except FailedRun as failed:
+        print(f"FAILED: {failed}; no figures from this run", file=sys.stderr)
+        return 1
+    return 0
+
+
+def measure(articles: int) -> None:
+    rates = [throughput(articles, 32, 0.25) for _ in range(3)]
     rate = statistics.median(rates)
     print(
-        f"(a) 250 ms, concurrency 32, {args.articles} articles: {rate:.1f} articles/s median of 3 "
+        f"(a) 250 ms, concurrency 32, {articles} articles: {rate:.1f} articles/s median of 3 "
         f"({', '.join(f'{r:.1f}' for r in rates)}) = {rate / 128:.1%} of the ideal 128/s"
     )
-    gaps = sorted(overhead(max(args.articles // 4, 100)))
+    gaps = sorted(overhead(max(articles // 4, 100)))
     print(
         f"(b) no delay, concurrency 1: {statistics.median(gaps) * 1000:.2f} ms per article median, "
         f"p90 {gaps[int(len(gaps) * 0.9)] * 1000:.2f} ms ({len(gaps)} articles)"
@@ -133,4 +164,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -19,8 +19,8 @@ go on), then scored against the dataset (the GUM format of
 - ROUGE-1/2/L (F1, stemmed, best over the human summaries) of the brief's
   first summary sentence, and the same for each model summary in the dataset
   as the anchor beside it;
-- time and tokens per article, and the actors the follow-up about the names a
-  brief leaves out added (``added``; their count in the totals).
+- time per article (median), tokens written (median) and the prompt's tokens
+  beyond the article's own (median: the instructions, listed actors and dates).
 
 Needs ``pip install -e '.[eval]'`` (rouge-score). Writes per-article rows to
 stdout; ``--markdown FILE`` appends the totals table for bench/RESULTS.md.
@@ -146,12 +146,19 @@ def score_article(record: dict, line: dict | None, rouge: object) -> dict:
         row[metric] = scores[metric].fmeasure
     row["lead"] = lead
     row["attempts"] = result["attempts"]
-    # By the follow-up about names left out.
-    row["added"] = result.get("actors_added", [])
-    row["places_added"] = result.get("places_added", [])
     row["seconds"] = result["seconds"]
     row["tokens"] = result["usage"]["total_tokens"]
+    row["written"] = result["usage"]["completion_tokens"]
+    # The prompt beyond the article itself (instructions, the listed actors and dates).
+    row["prompt_over_article"] = result["usage"]["prompt_tokens"] - count_tokens(record["text"])
     return row
+
+
+def count_tokens(text: str) -> int:
+    """Tokens of ``text`` by the embedded model's tokenizer (the estimate without it)."""
+    from summarize.core import _local_token_counter
+
+    return _local_token_counter("qwen2.5-coder-1.5b", None)(text)
 
 
 def _mean(values: list[float]) -> float:
@@ -172,10 +179,12 @@ def totals(rows: list[dict]) -> dict:
         "precision": sum(r["precise"] for r in done) / max(sum(r["actors"] for r in done), 1),
         "gold_precision": sum(r["in_gold"] for r in done) / max(sum(r["actors"] for r in done), 1),
         "actors": _mean([r["actors"] for r in done]),
-        "actors_added": sum(len(r["added"]) for r in done),
-        "places_added": sum(len(r["places_added"]) for r in done),
         "seconds": statistics.median([r["seconds"] for r in done]) if done else float("nan"),
         "tokens": _mean([r["tokens"] for r in done]),
+        "written": statistics.median([r["written"] for r in done]) if done else float("nan"),
+        "prompt_over_article": statistics.median([r["prompt_over_article"] for r in done])
+        if done
+        else float("nan"),
     }
     for metric in ("rouge1", "rouge2", "rougeL"):
         total[metric] = _mean([r[metric] for r in done])
@@ -193,13 +202,14 @@ def markdown(label: str, total: dict) -> str:
         f"{total['reasked']} | {total['recall']:.2f} ({total['recall_briefs']:.2f}) | "
         f"{total['precision']:.2f} ({total['gold_precision']:.2f}) | {total['actors']:.1f} | {total['rouge1']:.3f} | "
         f"{total['rouge2']:.3f} | {total['rougeL']:.3f} | {total['seconds']:.0f} | "
-        f"{total['tokens']:.0f} |\n"
+        f"{total['written']:.0f} | {total['prompt_over_article']:.0f} |\n"
     )
 
 
 HEADER = (
     "| run | briefs | grounded | re-asked | salient recall (of briefs) | precision (gold) | actors | "
-    "R-1 | R-2 | R-L | median s | tokens |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    "R-1 | R-2 | R-L | median s | median written | median prompt beyond the article |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 )
 
 
@@ -244,12 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     label = args.label or Path(args.output).stem
     table = HEADER + markdown(label, total)
     anchors = ", ".join(f"{s} {total[f'rougeL:{s}']:.3f}" for s in ANCHORS)
-    added = f"{total['actors_added']} actors, {total['places_added']} places"
-    print(
-        table + f"\nanchors, ROUGE-L of the first sentence: {anchors}"
-        f"\nadded by the follow-up about names left out: {added}",
-        file=sys.stderr,
-    )
+    print(table + f"\nanchors, ROUGE-L of the first sentence: {anchors}", file=sys.stderr)
     if args.markdown:
         with open(args.markdown, "a", encoding="utf-8") as out:
             out.write(markdown(label, total))

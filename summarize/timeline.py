@@ -163,13 +163,3 @@ def _month_number(name: str) -> int:
         "nov",
         "dec",
     ].index(name[:3].lower()) + 1
-
-
-def sentence_of(text: str, words: str) -> str:
-    """The sentence of ``text`` holding ``words`` (first occurrence), for its tense."""
-    at = text.lower().find(words.lower())
-    if at < 0:
-        return ""
-    start = max(text.rfind(". ", 0, at), text.rfind("\n", 0, at)) + 1
-    ends = [i for i in (text.find(". ", at), text.find("\n", at)) if i >= 0]
-    return text[start : min(ends) + 1 if ends else len(text)].strip()

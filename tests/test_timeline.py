@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from pydantic import ValidationError
 
 from summarize import Article
+from summarize.analysis import analyse
+from summarize.assemble import assemble, listed_dates
 from summarize.grounding import ArticleIndex
-from summarize.schema import Brief, TimelineEvent
-from summarize.timeline import resolve, sentence_of
-from tests.test_schema import brief_data
-from tests.test_schema import validate as validate_brief
+from summarize.schema import prose_model
+from summarize.timeline import resolve
 
 THURSDAY = dt.date(2025, 2, 13)  # the seed article's date
 
@@ -61,96 +60,39 @@ def test_relative_words_without_the_articles_date_resolve_to_nothing():
     assert resolve("Feb. 12", None) is None  # no year, no anchor
 
 
-def test_sentence_of_finds_the_sentence_holding_the_words():
-    text = "It rained. Zelensky is due to meet Vance on Friday. Then it stopped."
-    assert sentence_of(text, "on Friday") == "Zelensky is due to meet Vance on Friday."
+def test_the_seed_articles_dates_are_found_and_resolved_in_code(seed_text):
+    article = Article.from_text(seed_text)  # dated 2025-02-13, a Thursday
+    dates = {d.text: d.date for d in analyse(article.text, article.date).dates}
+    assert dates["Wednesday"] == "2025-02-12"
+    assert dates["earlier Wednesday"] == "2025-02-12"
+    # "is due to meet Vance ... on Friday, after meeting Bessent ... on Wednesday"
+    assert dates["Friday"] == "2025-02-14"
+    assert dates["this week"] == "2025-W07"
 
 
-def validate(data: dict, text: str) -> Brief:
-    article = Article.from_text(text)
-    context = {"article": ArticleIndex(article.text), "published": article.date}
-    return Brief.model_validate(data, context=context)
-
-
-def test_the_seed_articles_wednesday_is_2025_02_12(seed_text):
-    data = seed_brief_with_timeline(
-        [
-            {"when": "Wednesday", "event": "Trump revealed he expected to meet Putin."},
-            {"when": "on Friday", "event": "Zelensky meets Vance and Rubio in Munich."},
-        ]
-    )
-    brief = validate(data, seed_text)
-    assert [(e.when, e.date) for e in brief.timeline] == [
-        ("Wednesday", "2025-02-12"),
-        ("on Friday", "2025-02-14"),
-    ]
-
-
-def test_a_date_the_model_writes_is_not_trusted(seed_text):
-    data = seed_brief_with_timeline(
-        [{"when": "Wednesday", "event": "Trump spoke.", "date": "2025-02-19"}]
-    )
-    assert validate(data, seed_text).timeline[0].date == "2025-02-12"
-
-
-def test_an_event_whose_words_for_when_are_not_in_the_article_is_left_out(seed_text):
-    data = seed_brief_with_timeline(
-        [
-            {"when": "on Saturday", "event": "Talks."},
-            {"when": "Trump said he expected to meet Putin in Saudi Arabia", "event": "A plan."},
-            {"when": "Wednesday", "event": "A call."},
-        ]
-    )
-    assert [e.when for e in validate(data, seed_text).timeline] == ["Wednesday"]
-    with pytest.raises(ValidationError, match="'on Saturday' is not in the article"):
-        TimelineEvent.model_validate(
-            {"when": "on Saturday", "event": "Talks."},
-            context={"article": ArticleIndex(seed_text)},
-        )
-
-
-def test_words_for_when_that_stray_at_their_edges_are_cut_to_the_articles(seed_text):
-    data = seed_brief_with_timeline(
-        [{"when": "earlier Wednesday morning", "event": "Hegseth spoke."}]
-    )
-    assert [(e.when, e.date) for e in validate(data, seed_text).timeline] == [
-        ("earlier Wednesday", "2025-02-12")
-    ]
-
-
-def test_lenient_mode_leaves_such_an_event_out(seed_text):
-    data = seed_brief_with_timeline(
-        [{"when": "on Saturday", "event": "Talks."}, {"when": "Wednesday", "event": "A call."}]
-    )
-    dropped: list[str] = []
+def test_the_timeline_lists_each_date_once_and_the_model_writes_only_its_event(seed_text):
     article = Article.from_text(seed_text)
-    context = {"article": ArticleIndex(article.text), "published": article.date, "dropped": dropped}
-    brief = Brief.model_validate(data, context=context)
-    assert [e.when for e in brief.timeline] == ["Wednesday"]
-    assert "on Saturday" in dropped[0]
-
-
-def test_the_model_must_write_a_timeline_but_a_saved_brief_without_one_loads():
-    assert "timeline" in Brief.model_json_schema()["required"]
-    assert "date" not in TimelineEvent.model_json_schema()["properties"]  # never asked for
-    data = validate_brief(brief_data()).model_dump(exclude={"timeline"})  # saved before
-    assert Brief.model_validate(data).timeline == []
-
-
-def seed_brief_with_timeline(timeline: list[dict]) -> dict:
-    """A brief grounded in the seed article, with ``timeline``."""
-    return {
-        "headline": "Trump expects to meet Putin in Saudi Arabia",
-        "summary": "Trump and Putin spoke by phone.",
-        "key_points": [{"point": "Trump expects to meet Putin."}],
-        "actors": [
-            {"name": "Donald Trump", "kind": "person", "role": "US President"},
-            {"name": "Vladimir Putin", "kind": "person", "role": "Russian President"},
-            {"name": "Volodymyr Zelensky", "kind": "person", "role": "Ukraine's leader"},
-        ],
-        "open_questions": [{"question": "When will they meet?", "why_open": "No date given."}],
-        "timeline": timeline,
-    }
+    analysis = analyse(article.text, article.date)
+    dates = listed_dates(analysis)
+    assert len({d.date for d in dates}) == len(dates)  # "earlier Wednesday" is Wednesday
+    model = prose_model((), tuple(d.text for d in dates))
+    timeline = model.model_json_schema()["$defs"]["Timeline"]["properties"]
+    assert list(timeline) == [d.text for d in dates]  # the model writes no date
+    events = {dates[0].text: "Trump revealed he expected to meet Putin."}
+    events |= {d.text: None for d in dates[1:]}  # nothing happened then, says the model
+    prose = model.model_validate(
+        {
+            "headline": "h",
+            "summary": "s",
+            "key_points": ["a", "b", "c"],
+            "open_questions": [{"question": "q?", "why_open": "w"}],
+            "timeline": events,
+        }
+    )
+    brief = assemble(prose, analysis, [], dates, ArticleIndex(article.text, analysis.sentences))
+    assert [(e.when, e.date, e.event) for e in brief.timeline] == [
+        (dates[0].text, dates[0].date, "Trump revealed he expected to meet Putin.")
+    ]
 
 
 def test_the_callers_date_reaches_the_prompt(tmp_path, monkeypatch, capsys, seed_text):
