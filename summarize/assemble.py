@@ -16,7 +16,7 @@ person's affiliation.
 from __future__ import annotations
 
 from summarize.analysis import Analysis, DateMention, Entity, salience
-from summarize.grounding import ArticleIndex, support
+from summarize.grounding import ArticleIndex, name_key, support
 from summarize.schema import (
     MAX_ACTORS,
     MAX_ALIASES,
@@ -60,9 +60,14 @@ def listed_actors(analysis: Analysis) -> list[Entity]:
 
 
 def listed_places(analysis: Analysis) -> list[str]:
-    """Where the story happens: the countries and places it names, most salient first."""
-    places = [e for e in analysis.entities if e.kind in ("country", "place")]
-    return [e.name for e in places if not e.only_in_titles][:MAX_PLACES]
+    """Where the story happens: the countries and places its lead names (a news story says
+    where in its first sentence), then the others, most salient first."""
+    lead_end = analysis.sentences[0][1] if analysis.sentences else 0
+    places = [
+        e for e in analysis.entities if e.kind in ("country", "place") and not e.only_in_titles
+    ]
+    places.sort(key=lambda e: e.first >= lead_end)  # stable: salience order within each
+    return [e.name for e in places][:MAX_PLACES]
 
 
 def listed_dates(analysis: Analysis) -> list[DateMention]:
@@ -81,6 +86,7 @@ def assemble(
 ) -> Brief:
     """The brief of the article: the analysis's facts with the model's ``prose``."""
     roles = prose.roles
+    others_said = {name_key(q): e.name for e in actors for q in e.quotes}
     listed = []
     for number, entity in enumerate(actors, start=1):
         said = [*entity.titles, *index.sentences_naming(entity.names)]
@@ -88,8 +94,12 @@ def assemble(
         role, stance = written.get("role_in_story"), written.get("says")
         if not role or support(role, said) < MIN_ROLE_SUPPORT:
             role = _role_of(entity)
-        if stance and not entity.quotes and support(stance, said) < MIN_ROLE_SUPPORT:
-            stance = None
+        if (
+            stance
+            and not entity.quotes
+            and (support(stance, said) < MIN_ROLE_SUPPORT or name_key(stance) in others_said)
+        ):
+            stance = None  # not said of them, or someone else's words
         listed.append(
             Actor(
                 name=entity.name,
@@ -125,7 +135,9 @@ def assemble(
         timeline=[
             TimelineEvent(when=date.text, date=date.date, event=events[number])
             for number, date in enumerate(dates, start=1)
+            # An event its date's sentence does not state is the model's, not the article's.
             if number in events
+            and support(events[number], [analysis.sentence_at(date.start)]) >= MIN_ROLE_SUPPORT
         ],
     )
 
@@ -133,4 +145,4 @@ def assemble(
 def _role_of(entity: Entity) -> str:
     """The role of an actor the model was not asked about, or wrote nothing the article
     says of: its title in the article, or what it is."""
-    return entity.titles[0] if entity.titles else f"a {entity.kind} the article names"
+    return entity.titles[0] if entity.titles else "named in the article"

@@ -180,7 +180,7 @@ def run_command(server, source, out, cache, *extra, wait=True):
     env = {**os.environ, "SUMMARIZE_CACHE_DIR": str(cache), "OPENAI_API_KEY": "sk-test"}
     args = [sys.executable, "-m", "summarize", "batch", str(source), "-o", str(out)]
     args += ["--base-url", server.url, "-m", "test-model", "--max-attempts", "2"]
-    args += ["--no-more-actors", *extra]  # one request per brief, as in settings_for
+    args += [*extra]  # one request per brief, as in settings_for
     if not wait:
         return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return subprocess.run(args, env=env, capture_output=True, timeout=120)

@@ -58,7 +58,8 @@ def test_a_salient_place_is_found_in_the_briefs_places():
         "actors": [{"name": "Donald Trump"}],
         "places": ["Washington, D.C."],
     }
-    result = {"brief": brief, "attempts": 1, "seconds": 1.0, "usage": {"total_tokens": 9}}
+    usage = {"total_tokens": 9, "prompt_tokens": 7, "completion_tokens": 2}
+    result = {"brief": brief, "attempts": 1, "seconds": 1.0, "usage": usage}
     # Only the recall is looked at here: a ROUGE that scores everything 0.
     rouge = SimpleNamespace(
         score_multi=lambda refs, text: dict.fromkeys(

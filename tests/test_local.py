@@ -142,16 +142,20 @@ def test_other_paths_are_not_served():
     assert model._llama is None  # nothing was loaded for it
 
 
-def test_brief_schema_compiles_to_a_grammar_with_its_caps():
+def test_the_prose_schema_compiles_to_a_grammar_with_its_fields_and_caps():
     # llama-cpp-python silently falls back to free JSON when a schema does not
-    # compile; the brief's item caps and enums must reach the grammar.
+    # compile; the listed actors and dates, required, and the caps must reach the grammar.
     llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
-    from summarize.schema import MAX_ACTORS_ASKED, Brief
+    from summarize.schema import MAX_KEY_POINTS, prose_model
 
-    grammar = llama_grammar.json_schema_to_gbnf(json.dumps(Brief.model_json_schema()))
+    model = prose_model((("Donald Trump", True), ("Kremlin", False)), ("Wednesday",))
+    grammar = llama_grammar.json_schema_to_gbnf(json.dumps(model.model_json_schema()))
     rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines() if " ::= " in line)
-    assert rules["actors"].count("actors-item") == MAX_ACTORS_ASKED
-    assert '"\\"organization\\""' in rules["Actor-kind"]
+    assert rules["key-points"].count("string") == MAX_KEY_POINTS  # at most 5, at least 3
+    # Every listed actor and date is a required key, in order: the grammar writes each.
+    assert rules["Actors"].startswith('"{" space Actors-Donald-Trump-kv "," space Actors-Kremlin-kv')
+    assert rules["Actors-Donald-Trump"] == "QuotedActorProse"  # its stance required
+    assert rules["Timeline"].startswith('"{" space Timeline-Wednesday-kv "}"')
     assert "open-questions-kv" in rules["root"]  # required: always written
 
 

@@ -2,11 +2,32 @@ from rich.console import Console
 
 from summarize.render import to_json, to_markdown, to_rich
 from summarize.schema import Brief
-from tests.test_schema import brief_data, validate
 
 
 def brief() -> Brief:
-    return validate(brief_data())
+    return Brief(
+        headline="Trump and Putin agree to work together on Ukraine",
+        summary="Trump spoke to Putin. Zelensky called his own call meaningful.",
+        key_points=[
+            {
+                "point": "Trump and Putin agreed to work together very closely.",
+                "evidence": ['Trump said he and Putin had agreed to "work together very closely".'],
+            }
+        ],
+        actors=[
+            {
+                "name": "Donald Trump",
+                "kind": "person",
+                "role": "Called Putin",
+                "affiliation": "US President",
+                "quotes": ["work together very closely"],
+            },
+            {"name": "Kremlin", "kind": "organization", "role": "Described the call"},
+        ],
+        places=["Kremlin"],
+        open_questions=[{"question": "Will Ukraine take part?", "why_open": "Not said."}],
+        timeline=[{"when": "Wednesday", "date": "2025-02-12", "event": "The call."}],
+    )
 
 
 def test_rich_view_shows_every_section():
@@ -19,8 +40,10 @@ def test_rich_view_shows_every_section():
         "work together very closely",
         "Where: Kremlin",
         "Actors",
-        "The Kremlin",
+        "US President",
         "\u201cwork together very closely\u201d",  # Trump's quote, under his role
+        "Timeline",
+        "2025-02-12",
         "Open questions",
         "Will Ukraine take part",
     ):
@@ -32,6 +55,6 @@ def test_markdown_and_json():
     assert markdown.startswith("# Trump and Putin agree to work together on Ukraine\n")
     assert "**Where:** Kremlin" in markdown
     assert '  > Trump said he and Putin had agreed to "work together very closely".' in markdown
-    assert "| Trump | person | Called Putin |  |" in markdown
-    assert "## Quotes\n\n- **Trump:** \u201cwork together very closely\u201d\n" in markdown
+    assert "| Donald Trump (US President) | person | Called Putin |  |" in markdown
+    assert "## Quotes\n\n- **Donald Trump:** \u201cwork together very closely\u201d\n" in markdown
     assert Brief.model_validate_json(to_json(brief())) == brief()

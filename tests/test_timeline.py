@@ -101,7 +101,7 @@ def test_the_callers_date_reaches_the_prompt(tmp_path, monkeypatch, capsys, seed
     from tests.test_faults import GOOD
 
     undated = tmp_path / "article.txt"
-    undated.write_text(seed_text.split(" ", 2)[2], encoding="utf-8")  # without its date line
+    undated.write_text(seed_text.split(" ", 3)[3], encoding="utf-8")  # without its date line
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     with FaultServer() as server:
         server.repeat = Reply(200, GOOD)
