@@ -153,7 +153,9 @@ def test_the_prose_schema_compiles_to_a_grammar_with_its_fields_and_caps():
     rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines() if " ::= " in line)
     assert rules["key-points"].count("string") == MAX_KEY_POINTS  # at most 5, at least 3
     # Every listed actor and date is a required key, in order: the grammar writes each.
-    assert rules["Actors"].startswith('"{" space Actors-Donald-Trump-kv "," space Actors-Kremlin-kv')
+    assert rules["Actors"].startswith(
+        '"{" space Actors-Donald-Trump-kv "," space Actors-Kremlin-kv'
+    )
     assert rules["Actors-Donald-Trump"] == "QuotedActorProse"  # its stance required
     assert rules["Timeline"].startswith('"{" space Timeline-Wednesday-kv "}"')
     assert "open-questions-kv" in rules["root"]  # required: always written
