@@ -30,7 +30,7 @@ from summarize.errors import (
     SummarizeError,
 )
 from summarize.grounding import ArticleIndex
-from summarize.llm import Mode, ModelSpec, RetryPolicy, build_client, parse_model_spec
+from summarize.llm import Mode, ModelSpec, RetryPolicy, build_client, parse_model_spec, served_model
 from summarize.parts import estimate_tokens, merge_briefs, part_articles, split_article
 from summarize.prompts import render_messages
 from summarize.schema import CHECKING, Brief, Prose, prose_model
@@ -67,8 +67,10 @@ class Settings:
 
     @property
     def model_spec(self) -> ModelSpec:
-        """The backend these settings name (provider, model, server, mode)."""
-        return parse_model_spec(self.model, base_url=self.base_url, mode=self.mode)
+        """The backend these settings name (provider, model, server, mode); a server named
+        without a model is asked once which model it serves."""
+        spec = parse_model_spec(self.model, base_url=self.base_url, mode=self.mode)
+        return _served(spec, self.api_key)
 
 
 class Usage(BaseModel):
@@ -205,6 +207,11 @@ def make_client(
     client.on("completion:kwargs", _count_attempt)
     client.on("parse:error", _log_rejection)
     return client
+
+
+@lru_cache(maxsize=16)
+def _served(spec: ModelSpec, api_key: str | None) -> ModelSpec:
+    return served_model(spec, api_key)
 
 
 @lru_cache(maxsize=32)

@@ -63,14 +63,19 @@ def parse_model_spec(
     """Parse ``local``, ``local/NAME``, ``openai/NAME``, ``ollama/NAME`` or a bare model name.
 
     With ``base_url`` (or ``OPENAI_BASE_URL``) a bare name is a model on that
-    OpenAI-compatible server. With neither spec nor ``SUMMARIZE_MODEL`` set,
-    the embedded model is used.
+    OpenAI-compatible server, and no name at all the model it serves (see
+    ``served_model``). With no spec, no ``SUMMARIZE_MODEL`` and no server, the
+    embedded model is used.
     """
-    spec = (spec or os.environ.get("SUMMARIZE_MODEL") or "local").strip()
+    env_url = os.environ.get("OPENAI_BASE_URL")
+    chosen = spec or os.environ.get("SUMMARIZE_MODEL")
+    if not chosen and (base_url or env_url):
+        url = (base_url or env_url or "").rstrip("/")
+        return ModelSpec("compatible", SERVED, url, mode or "json_schema")
+    spec = (chosen or "local").strip()
     prefix, _, name = spec.partition("/") if "/" in spec else ("", "", spec)
     if spec == "local":
         prefix, name = "local", ""
-    env_url = os.environ.get("OPENAI_BASE_URL")
 
     if prefix == "local":
         name = name or LOCAL_MODELS[0]
@@ -97,6 +102,34 @@ def parse_model_spec(
     if url == OPENAI_URL:
         return ModelSpec("openai", name, url, mode or "tools")
     return ModelSpec("compatible", name, url, mode or "json_schema")
+
+
+# The model of a server given without one: the first its /models lists (see served_model).
+SERVED = ""
+
+
+def served_model(spec: ModelSpec, api_key: str | None = None, timeout: float = 10.0) -> ModelSpec:
+    """``spec`` with the model its server serves when it names none (``SERVED``): the first
+    of the server's ``GET /models``, as vLLM, llama.cpp's server, Ollama and LM Studio list
+    them. A server that cannot be reached or lists none is an error that says what to do."""
+    if spec.model != SERVED:
+        return spec
+    from summarize.errors import ModelError
+
+    headers = {"authorization": f"Bearer {api_key_for(spec, api_key)}"}
+    try:
+        response = httpx2.get(f"{spec.base_url}/models", headers=headers, timeout=timeout)
+        models = [m["id"] for m in response.json().get("data", [])] if response.is_success else []
+    except (httpx2.HTTPError, ValueError, KeyError, AttributeError) as error:
+        raise ModelError(
+            f"cannot reach {spec.base_url} to ask which model it serves ({type(error).__name__}): "
+            "is the server running? Or name the model with -m"
+        ) from None
+    if not models:
+        raise ConfigurationError(
+            f"{spec.base_url} lists no model at /models: name the model with -m"
+        )
+    return ModelSpec(spec.provider, models[0], spec.base_url, spec.mode)
 
 
 def api_key_for(spec: ModelSpec, api_key: str | None = None) -> str:

@@ -153,6 +153,7 @@ class FaultServer:
         self.repeat: Reply | None = None  # the answer once the script is used up
         self.answer: Callable[[Any], Reply] | None = None  # or one made from the request
         self.requests: list[dict[str, Any]] = []
+        self.models = ["served-model"]  # what GET /models lists
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -163,6 +164,15 @@ class FaultServer:
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
+
+            def do_GET(self) -> None:
+                # The models it serves, as OpenAI-compatible servers list them.
+                payload = json.dumps({"data": [{"id": m} for m in server.models]}).encode()
+                self.send_response(200 if self.path.endswith("/models") else 404)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))

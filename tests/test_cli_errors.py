@@ -93,6 +93,13 @@ def test_unreachable_server_names_the_endpoint_not_the_key(tmp_path):
     assert SECRET not in result.stderr.decode()
 
 
+def test_a_server_given_without_a_model_is_asked_which_it_serves(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("Trump called Putin on Wednesday.")
+    result = run(str(path), "--base-url", "http://127.0.0.1:9/v1", "--max-attempts", "2")
+    assert_one_line_error(result, 4, "cannot reach http://127.0.0.1:9/v1 to ask which model")
+
+
 def test_bad_arguments_are_usage_errors():
     result = run("--json", "--markdown", "a.txt")
     assert result.returncode == 2

@@ -23,6 +23,7 @@ import yaml
 from summarize import (
     Article,
     ArticleTooLongError,
+    ConfigurationError,
     GroundingError,
     ModelError,
     Settings,
@@ -495,6 +496,17 @@ def test_no_secret_in_any_fixture_or_recording():
             text = path.read_text(encoding="utf-8", errors="replace").lower()
             assert "authorization" not in text, path
             assert "bearer " not in text and "sk-" not in text, path
+
+
+def test_a_server_without_a_model_named_is_sent_the_model_it_serves(server, article):
+    server.script = [Reply(200, GOOD)]
+    result = summarize(article, base_url=server.url, api_key=SECRET, retry=FAST)
+    assert result.model == "compatible/served-model"
+    assert server.requests[0]["json"]["model"] == "served-model"
+    with FaultServer() as serving_none:
+        serving_none.models = []
+        with pytest.raises(ConfigurationError, match="lists no model at /models: name the"):
+            summarize(article, base_url=serving_none.url, api_key=SECRET, retry=FAST)
 
 
 def test_template_syntax_in_an_article_reaches_the_model_as_written(server):
