@@ -1,5 +1,5 @@
 """Ray is optional: neither ``import summarize`` (with the CLI) nor ``summarize --help``
-loads it, whether or not it is installed."""
+loads it, whether or not it is installed; nor spaCy, which only a brief needs."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def _imported(code: str) -> set[str]:
 def test_import_summarize_and_its_cli_does_not_import_ray():
     names = _imported("import summarize, summarize.cli, summarize.batch, summarize.core")
     assert "ray" not in names and "pyarrow" not in names
+    assert "spacy" not in names
 
 
 def test_summarize_help_does_not_import_ray():
@@ -37,3 +38,4 @@ def test_summarize_help_does_not_import_ray():
     )
     names = _imported(code)
     assert "ray" not in names
+    assert "spacy" not in names and "thinc" not in names  # the analysis: only for a brief
