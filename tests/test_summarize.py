@@ -24,20 +24,9 @@ from summarize import (
 from summarize.analysis import analyse
 from summarize.cli import main
 from tests.conftest import FIXTURES, SEED
+from tests.test_analysis import PEOPLE  # the ten people the seed article names
 
 SEED_CASSETTE = "seed_brief.yaml"
-PEOPLE = {
-    "Donald Trump",
-    "Vladimir Putin",
-    "Volodymyr Zelensky",
-    "Mohammed bin Salman",
-    "Pete Hegseth",
-    "JD Vance",
-    "Marco Rubio",
-    "Scott Bessent",
-    "Marc Fogel",
-    "Alexander Vinnik",
-}
 
 
 def assert_seed_brief(brief: Brief, article: Article) -> None:
