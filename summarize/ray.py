@@ -45,10 +45,12 @@ from collections.abc import Callable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import pyarrow as pa
-import ray
-
 from summarize import BatchItem, ItemResult, Settings, SummarizeError, asummarize
+from summarize._requirements import require
+
+# Without the extra, importing this module is a one-line error naming it.
+pa = require("pyarrow", "[ray]", "summarize.ray")
+ray = require("ray", "[ray]", "summarize.ray")
 
 NAMESPACE = "summarize"
 COLUMNS = ("id", "status", "brief", "error", "error_kind", "seconds", "record")

@@ -84,3 +84,14 @@ def test_the_cli_exits_3_with_one_line_when_the_html_cleaner_is_missing():
     assert len(stderr.strip().splitlines()) == 1, stderr
     assert stderr.startswith("summarize: error: reading a web page")
     assert "pip install lxml_html_clean" in stderr
+
+
+def test_the_ray_module_without_its_extra_names_the_extra():
+    code = (
+        "import sys; sys.modules['pyarrow'] = None; sys.modules['ray'] = None\n"
+        "from summarize.errors import ConfigurationError\n"
+        "try:\n    import summarize.ray\n"
+        "except ConfigurationError as error:\n    print(error)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "summarize.ray needs pyarrow, which is not installed: pip install '.[ray]'" in out.stdout
