@@ -23,9 +23,6 @@ import snowballstemmer
 _WORD = re.compile(r"\w+")
 # A closing quote mark right after a passage, perhaps after its punctuation.
 _CLOSING = re.compile('[.,;:!?]?["\u201d]')
-# What the model wrote must be mostly the article's own words, so that a made-up
-# passage is not rescued by a few words it shares with a real one.
-MIN_VERBATIM_SHARE = 0.6
 # A key point is stated in the article when this share of its naming words are in
 # the sentences found for it (see schema.Prose).
 MIN_SUPPORT = 0.6
@@ -61,6 +58,7 @@ class ArticleIndex:
         for i, word in enumerate(self._words):
             self._positions.setdefault(word, []).append(i)
         self._sentence_spans = sentences if sentences is not None else [(0, len(text))]
+        self._supporting: dict[tuple[str, int], list[str]] = {}
 
     @staticmethod
     @lru_cache(maxsize=32)
@@ -103,6 +101,13 @@ class ArticleIndex:
         return [self.text[start:end] for start, end in self._sentence_spans]
 
     def supporting_sentences(self, point: str, most: int = 2) -> list[str]:
+        # Asked twice a key point: the check that it is stated, then its evidence.
+        key = (point, most)
+        if key not in self._supporting:
+            self._supporting[key] = self._find_supporting(point, most)
+        return list(self._supporting[key])
+
+    def _find_supporting(self, point: str, most: int) -> list[str]:
         """The article sentences that state ``point``, in the article's order: the one that
         holds most of its naming words, then, while those held are fewer than
         MIN_SUPPORT of them, the one holding most of the rest (up to ``most``); none
@@ -152,15 +157,6 @@ class ArticleIndex:
         if start is None:
             return None
         return self._span(start, start + len(words) - 1)
-
-    def longest_passage(self, quote: str) -> tuple[str, float]:
-        """The longest run of the quote's words that the article has verbatim, as the
-        article's text, and the share of the quote's words it covers."""
-        words = _words(quote)
-        start, size = self._longest_run(words)
-        if not size:
-            return "", 0.0
-        return self._span(start, start + size - 1), size / len(words)
 
     def _span(self, first: int, last: int) -> str:
         """The article's text from word ``first`` to word ``last``. A span cut inside a

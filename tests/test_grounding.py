@@ -47,14 +47,6 @@ def test_name_key_ignores_case_and_punctuation():
     assert name_key("U.S. State Department") == name_key("u s  state department")
 
 
-def test_longest_passage_finds_the_verbatim_core():
-    article = ArticleIndex(ARTICLE)
-    core, share = article.longest_passage("Hegseth called the plan an “illusionary goal”")
-    assert core == "an \u201cillusionary goal\u201d"  # the article's characters, marks paired
-    assert share == 3 / 7
-    assert article.longest_passage("nothing matches xyz") == ("", 0.0)
-
-
 SEED_PASSAGE = (
     "Trump took the world by surprise as he announced the call on his Truth Social network "
     'earlier, saying they had "both agreed, we want to stop the millions of deaths taking place '
