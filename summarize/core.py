@@ -242,15 +242,15 @@ class _Call:
         self.settings = settings
         self.spec: ModelSpec = settings.model_spec
         templates = Path(settings.templates) if settings.templates else None
+        asked = self.actors[:MAX_ROLES_ASKED]  # the model writes these actors' roles
         messages = render_messages(
             self.article,
-            self.actors[:MAX_ROLES_ASKED],
+            asked,
             self.dates,
             templates=templates,
             language=settings.language,
             summary_sentences=settings.summary_sentences,
         )
-        asked = self.actors[:MAX_ROLES_ASKED]
         self.prose_model = prose_model(
             tuple((a.name, bool(a.quotes)) for a in asked), tuple(d.text for d in self.dates)
         )
