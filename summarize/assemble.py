@@ -36,10 +36,10 @@ _ACTOR_KINDS = ("person", "organization", "country", "group")
 # group is a party to the story, not only its setting.
 MIN_MENTIONS = 2
 MIN_ACTS = 1
-MAX_DATES = 4
+MAX_DATES = 3
 # The model writes the role and stance of the most salient actors, at most this many (each
 # costs it ~20 tokens); the others are described by their title in the article.
-MAX_ROLES_ASKED = 8
+MAX_ROLES_ASKED = 5
 # What the model says of an actor is kept when this share of its naming words are in the
 # sentences that name the actor (and their title); else the title stands for the role and
 # the stance is left out. A quoted speaker's stance is checked more strictly (schema.Prose).
@@ -47,7 +47,8 @@ MIN_ROLE_SUPPORT = 0.34
 
 
 def listed_actors(analysis: Analysis) -> list[Entity]:
-    """The entities the brief lists as actors (see the module docstring), most salient first."""
+    """The entities the brief lists as actors (see the module docstring): those whose role
+    the model is asked for first, then the others, each by salience."""
     candidates = [e for e in analysis.entities if e.kind in _ACTOR_KINDS and not e.only_in_titles]
     first = [e for e in candidates if e.kind == "person" or e.quotes]
     then = [
@@ -56,7 +57,13 @@ def listed_actors(analysis: Analysis) -> list[Entity]:
         if e not in first and (e.mentions >= MIN_MENTIONS or e.acts >= MIN_ACTS)
     ]
     chosen = [*first, *then][:MAX_ACTORS]
-    return sorted(chosen, key=lambda e: (-salience(e), e.first))
+    ranked = sorted(chosen, key=lambda e: (-salience(e), e.first))
+    # The model writes the roles of the first MAX_ROLES_ASKED: every quoted speaker (whose
+    # stance is required), then the most salient others; each group by salience.
+    quoted = [e for e in ranked if e.quotes][:MAX_ROLES_ASKED]
+    others = [e for e in ranked if not e.quotes][: MAX_ROLES_ASKED - len(quoted)]
+    asked = [e for e in ranked if any(e is a for a in (*quoted, *others))]
+    return asked + [e for e in ranked if not any(e is a for a in asked)]
 
 
 def listed_places(analysis: Analysis) -> list[str]:
@@ -91,7 +98,7 @@ def assemble(
     for number, entity in enumerate(actors, start=1):
         said = [*entity.titles, *index.sentences_naming(entity.names)]
         written = roles.get(number, {})
-        role, stance = written.get("role_in_story"), written.get("says")
+        role, stance = written.get("role"), written.get("says")
         if not role or support(role, said) < MIN_ROLE_SUPPORT:
             role = _role_of(entity)
         if (

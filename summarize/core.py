@@ -49,7 +49,7 @@ class Settings:
     model_path: str | None = None  # a GGUF file for the embedded model
     templates: str | None = None  # a directory with system.j2 and user.j2
     language: str | None = None  # language of the brief; the article's own by default
-    summary_sentences: str = "2 to 4"
+    summary_sentences: str = "2 or 3"
     max_reasks: int = 2  # re-asks after a brief fails validation
     lenient: bool = False  # after the last re-ask, leave out what failed (and say so)
     retry: RetryPolicy = field(default_factory=RetryPolicy)  # transport faults
@@ -96,7 +96,7 @@ class BriefResult(BaseModel):
     usage: Usage
     attempts: int
     seconds: float
-    dropped: list[str] = []  # lenient mode only: what was left out, and why
+    dropped: list[str] = []  # what the checks left out of the brief, and why
     cached: bool = False  # from the brief cache: no model call was made
     parts: int = 1  # a long article is briefed in parts, then merged
 
@@ -333,7 +333,7 @@ class _Call:
             usage=usage.plus(_usage(self.spent)),
             attempts=self.attempts[0],
             seconds=round(time.perf_counter() - self.started, 3),
-            dropped=dropped or [],
+            dropped=[*prose._left_out, *(dropped or [])],
         )
         if self.cache is not None:
             self.cache.put(self.key, result.model_dump_json())

@@ -70,7 +70,7 @@ def render_messages(
     *,
     templates: Path | None = None,
     language: str | None = None,
-    summary_sentences: str = "2 to 4",
+    summary_sentences: str = "2 or 3",
 ) -> list[dict[str, str]]:
     """The chat messages (system, user) that ask for the prose of a brief of ``article``,
     whose ``actors`` and ``dates`` (found by the analysis) the model refers to by number."""

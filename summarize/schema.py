@@ -27,7 +27,15 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    create_model,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from summarize.grounding import MIN_SUPPORT, ArticleIndex, support
@@ -36,6 +44,7 @@ from summarize.grounding import MIN_SUPPORT, ArticleIndex, support
 # so that grammar-constrained decoding cannot exceed them.
 MIN_KEY_POINTS = 3
 MAX_KEY_POINTS = 5
+MAX_KEY_POINTS_WRITTEN = 4  # asked of the model: each costs it ~25 tokens
 MAX_EVIDENCE = 2
 MAX_ACTORS = 14
 MAX_PLACES = 4
@@ -177,7 +186,7 @@ class QuestionProse(_Strict):
 # The keys say what to write: a small model fills "role" and "stance" with the actor's kind
 # ("person") and "neutral", and "position" with their title.
 class ActorProse(_Strict):
-    role_in_story: str = Field(min_length=1, description="What they do in this story.")
+    role: str = Field(min_length=1, description="What they do in this story.")
     says: str | None = Field(default=None, description="Their stated position, or null.")
 
 
@@ -190,8 +199,10 @@ class Prose(_Strict):
 
     headline: str = Field(min_length=1, description="One line, at most 15 words.")
     summary: str = Field(min_length=1)
-    key_points: list[str] = Field(min_length=MIN_KEY_POINTS, max_length=MAX_KEY_POINTS)
+    key_points: list[str] = Field(min_length=MIN_KEY_POINTS, max_length=MAX_KEY_POINTS_WRITTEN)
     open_questions: list[QuestionProse] = Field(min_length=1, max_length=MAX_QUESTIONS)
+    # What the checks left out of an answer that passed them (key points not stated).
+    _left_out: list[str] = PrivateAttr(default_factory=list)
 
     @property
     def roles(self) -> dict[int, dict[str, Any]]:
@@ -233,13 +244,22 @@ class Prose(_Strict):
                 "The headline is the page's title: write one of your own.",
                 "The headline must be your own, not the page's title.",
             )
+        stated = [
+            support(point, article.supporting_sentences(point, MAX_EVIDENCE)) >= MIN_SUPPORT
+            for point in self.key_points
+        ]
+        # A key point the article does not state is left out (and said so) while enough
+        # stated ones remain: a brief is then still whole, and nothing in it is invented.
+        # With fewer, the model is asked again.
+        enough = sum(stated) >= MIN_KEY_POINTS
+        left_out = dropped if dropped is not None else self._left_out
         kept = []
         for n, point in enumerate(self.key_points):
-            if support(point, article.supporting_sentences(point, MAX_EVIDENCE)) >= MIN_SUPPORT:
+            if stated[n]:
                 kept.append(point)
                 continue
-            if dropped is not None:
-                dropped.append(f"key point {point!r}: not what the article says")
+            if enough or dropped is not None:
+                left_out.append(f"key point {point!r}: not what the article says")
                 continue
             nearest = article.supporting_sentences(point, 1)
             said = f" (the article's nearest sentence: {nearest[0]!r})" if nearest else ""
@@ -260,9 +280,13 @@ class Prose(_Strict):
         self, context: dict[str, Any], article: ArticleIndex, dropped: list[str] | None
     ) -> None:
         """A quoted speaker's stance is what their quotes and the sentences that name them
-        say; one that is not is an error (in lenient mode, left out)."""
+        say. One that is not (a small model gives one speaker another's words) is replaced
+        by the speaker's own words, their shortest quote of three words or more, and said
+        so: the brief keeps a stance for everyone quoted, in words the article gives them,
+        without asking the model again for one field."""
         listed = context.get("actors") or []
         actors = getattr(self, "actors", None)
+        left_out = dropped if dropped is not None else self._left_out
         for number, prose in self.roles.items():
             entity = listed[number - 1] if number <= len(listed) else None
             if entity is None or not entity.quotes:
@@ -273,18 +297,23 @@ class Prose(_Strict):
             only_title = support(stance, entity.titles) == 1.0
             if support(stance, said) >= MIN_STANCE_SUPPORT and not only_title:
                 continue
-            if dropped is not None:
-                dropped.append(f"stance of {entity.name}: not what the article says")
-                getattr(actors, f"a{number}").says = None
-                continue
-            raise _problem(
-                "stance_not_stated",
-                "The stance given to {name} is not what their quotes say: {stance}.",
-                f"The stance of {entity.name} said what their quotes do not say. Write it in "
-                "the words of their quotes.",
-                name=repr(entity.name),
-                stance=repr(prose["says"]),
+            own_words = _own_words(entity.quotes)
+            left_out.append(
+                f"stance of {entity.name} ({stance!r}): not what their quotes say; "
+                f"their words {own_words!r} stand for it"
             )
+            getattr(actors, f"a{number}").says = own_words
+
+
+def _own_words(quotes: list[str]) -> str:
+    """The quote that stands for a speaker's view: the first that is a statement (4 to 20
+    words: a fragment such as "within 24 hours" says no view, a paragraph is no stance),
+    else the longest of the rest up to 20 words, else the first."""
+    statements = [q for q in quotes if 4 <= len(q.split()) <= 20]
+    if statements:
+        return statements[0]
+    short = [q for q in quotes if len(q.split()) <= 20]
+    return max(short, key=len) if short else quotes[0]
 
 
 @lru_cache(maxsize=256)

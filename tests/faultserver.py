@@ -127,7 +127,7 @@ def synthetic_prose(request: dict) -> str:
         # The position: the words of the actor's first quotation, as the prompt lists them.
         said = dict(re.findall(r"^- (.+?): \u201c(.+)\u201d$", prompt, re.M))
         prose["actors"] = {
-            name: {"role_in_story": "named in the story", "says": said.get(name)} for name in names
+            name: {"role": "named in the story", "says": said.get(name)} for name in names
         }
     if dates:
         prose["timeline"] = {when: f"Something happened {when}." for when in dates}

@@ -209,20 +209,23 @@ def quoted_speaker(prose: dict) -> str:
     return next(name for name, said in prose["actors"].items() if said["says"])
 
 
-def test_a_stance_their_quotes_do_not_state_is_re_asked_without_it_then_refused(server, article):
+def test_a_stance_their_quotes_do_not_state_becomes_their_own_words_without_a_reask(
+    server, article
+):
     speaker = quoted_speaker(json.loads(recorded_answer()))
 
     def invent(prose: dict) -> None:
         prose["actors"][speaker]["says"] = "withdraw every soldier by Easter"
 
-    bad = answer_with(invent)
-    server.script = [Reply(200, bad), Reply(200, bad)]
-    with pytest.raises(GroundingError) as caught:
-        run(server, article)
-    reask = last_user_message(server.requests[1])
-    assert f"The stance of {speaker} said what their quotes do not say" in reask
-    assert "withdraw" not in reask
-    assert "'withdraw every soldier by Easter'" in str(caught.value)
+    server.script = [Reply(200, answer_with(invent))]
+    result = run(server, article)
+    assert result.attempts == 1 and len(server.requests) == 1
+    (actor,) = [a for a in result.brief.actors if a.name == speaker]
+    assert actor.stance in actor.quotes and actor.stance in article.text
+    assert [d for d in result.dropped if d.startswith(f"stance of {speaker} ")] == [
+        f"stance of {speaker} ('withdraw every soldier by Easter'): not what their quotes say;"
+        f" their words {actor.stance!r} stand for it"
+    ]
 
 
 def unasked(prose: dict) -> None:
@@ -386,9 +389,14 @@ def invented_stance(prose: dict) -> None:
     prose["actors"][quoted_speaker(prose)]["says"] = "withdraw every soldier by Easter"
 
 
+def too_few_stated(prose: dict) -> None:
+    """Two of the key points stated: fewer than a brief needs, so the answer fails."""
+    prose["key_points"] = [INVENTED_POINT, *prose["key_points"][:2]]
+
+
 def test_lenient_mode_leaves_out_what_failed_and_says_so(server, article):
     def invent(prose: dict) -> None:
-        prose["key_points"].append(INVENTED_POINT)
+        too_few_stated(prose)
         invented_stance(prose)
 
     bad = answer_with(invent)
@@ -396,25 +404,27 @@ def test_lenient_mode_leaves_out_what_failed_and_says_so(server, article):
     result = run(server, article, lenient=True)
     speaker = quoted_speaker(json.loads(recorded_answer()))
     assert INVENTED_POINT not in [p.point for p in result.brief.key_points]
-    assert next(a for a in result.brief.actors if a.name == speaker).stance is None
+    assert len(result.brief.key_points) == 2
+    stance = next(a for a in result.brief.actors if a.name == speaker).stance
+    assert stance != "withdraw every soldier by Easter" and stance in article.text
     assert any(INVENTED_POINT in item for item in result.dropped)
-    assert f"stance of {speaker}: not what the article says" in result.dropped
+    assert any(item.startswith(f"stance of {speaker} ") for item in result.dropped)
     assert result.usage.total_tokens == 300  # both attempts counted
 
 
 def test_lenient_mode_is_not_the_default(server, article):
-    bad = answer_with(invented_stance)
+    bad = answer_with(too_few_stated)
     server.script = [Reply(200, bad), Reply(200, bad)]
     with pytest.raises(GroundingError):
         run(server, article)
 
 
 def test_cli_lenient_lists_what_was_left_out(server):
-    bad = answer_with(invented_stance)
+    bad = answer_with(too_few_stated)
     server.script = [Reply(200, bad) for _ in range(3)]
     result = cli(server, "--lenient", "--json")
     assert result.returncode == 0, result.stderr
-    assert "summarize: left out: stance of" in result.stderr
+    assert "summarize: left out: key point 'Everyone must withdraw" in result.stderr
     assert "withdraw every soldier" not in result.stdout
 
 

@@ -146,12 +146,12 @@ def test_the_prose_schema_compiles_to_a_grammar_with_its_fields_and_caps():
     # llama-cpp-python silently falls back to free JSON when a schema does not
     # compile; the listed actors and dates, required, and the caps must reach the grammar.
     llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
-    from summarize.schema import MAX_KEY_POINTS, prose_model
+    from summarize.schema import MAX_KEY_POINTS_WRITTEN, prose_model
 
     model = prose_model((("Donald Trump", True), ("Kremlin", False)), ("Wednesday",))
     grammar = llama_grammar.json_schema_to_gbnf(json.dumps(model.model_json_schema()))
     rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines() if " ::= " in line)
-    assert rules["key-points"].count("string") == MAX_KEY_POINTS  # at most 5, at least 3
+    assert rules["key-points"].count("string") == MAX_KEY_POINTS_WRITTEN  # 3 or 4
     # Every listed actor and date is a required key, in order: the grammar writes each.
     assert rules["Actors"].startswith(
         '"{" space Actors-Donald-Trump-kv "," space Actors-Kremlin-kv'

@@ -78,7 +78,7 @@ def test_a_long_article_is_briefed_in_parts_and_merged(seed_text):
             base_url=server.url,
             api_key="sk-test",
             retry=FAST,
-            context_tokens=4500,
+            context_tokens=4300,
         )
         parts = split_for_context(article, settings)
         result = summarize(article, settings)

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from summarize.analysis import analyse
 from summarize.grounding import ArticleIndex
-from summarize.schema import MAX_KEY_POINTS, Brief, prose_model
+from summarize.schema import MAX_KEY_POINTS_WRITTEN, Brief, prose_model
 
 ARTICLE = (
     'US President Donald Trump said he and Putin had agreed to "work together very '
@@ -44,11 +44,11 @@ def prose_data() -> dict:
         ],
         "actors": {
             "Donald Trump": {
-                "role_in_story": "spoke to Putin",
+                "role": "spoke to Putin",
                 "says": "work together very closely with Putin",
             },
             "Volodymyr Zelensky": {
-                "role_in_story": "spoke to Trump",
+                "role": "spoke to Trump",
                 "says": "a meaningful call",
             },
         },
@@ -70,7 +70,7 @@ def failure(data: dict) -> str:
 def test_prose_held_to_the_article_validates():
     prose = check(prose_data())
     assert prose.roles[1] == {
-        "role_in_story": "spoke to Putin",
+        "role": "spoke to Putin",
         "says": "work together very closely with Putin",
     }
     assert prose.events == {1: "The Kremlin described the call."}
@@ -82,7 +82,7 @@ def test_the_schema_has_a_field_for_each_listed_actor_and_date_by_name():
     assert list(actors["properties"]) == ["Donald Trump", "Volodymyr Zelensky"]
     assert actors["required"] == ["Donald Trump", "Volodymyr Zelensky"]
     assert list(schema["$defs"]["Timeline"]["properties"]) == ["Wednesday"]
-    assert schema["properties"]["key_points"]["maxItems"] == MAX_KEY_POINTS
+    assert schema["properties"]["key_points"]["maxItems"] == MAX_KEY_POINTS_WRITTEN
 
 
 def test_a_point_the_article_does_not_state_is_re_asked_without_quoting_it():
@@ -96,6 +96,18 @@ def test_a_point_the_article_does_not_state_is_re_asked_without_quoting_it():
     assert "Paris" not in told and "Key point 2" in told
 
 
+def test_a_point_not_stated_is_left_out_while_three_stated_ones_remain():
+    data = prose_data()
+    data["key_points"].append("Zelensky resigned and left for Paris by train.")
+    prose = check(data)
+    assert len(prose.key_points) == 3
+    assert prose._left_out == [
+        "key point 'Zelensky resigned and left for Paris by train.': not what the article says"
+    ]
+    data["key_points"][0] = "Putin flew to Washington for a state dinner."
+    assert "key_point_not_stated" in failure(data)  # two stated are too few: asked again
+
+
 def test_lenient_mode_leaves_out_a_point_the_article_does_not_state():
     data = prose_data()
     data["key_points"].append("Zelensky resigned and left for Paris by train.")
@@ -107,10 +119,21 @@ def test_lenient_mode_leaves_out_a_point_the_article_does_not_state():
     ]
 
 
-def test_a_quoted_speaker_needs_a_stance_their_words_state():
+def test_a_quoted_speakers_stance_their_words_do_not_state_is_replaced_by_their_words():
     data = prose_data()
-    data["actors"]["Volodymyr Zelensky"]["says"] = "neutral"
-    assert "is not what their quotes say" in failure(data)
+    data["actors"]["Donald Trump"]["says"] = "wants sanctions lifted"  # not in the article
+    prose = check(data)
+    assert prose.roles[1]["says"] == "work together very closely"
+    assert prose._left_out == [
+        "stance of Donald Trump ('wants sanctions lifted'): not what their quotes say; "
+        "their words 'work together very closely' stand for it"
+    ]
+    data["actors"]["Donald Trump"]["says"] = "US President"  # their title is no stance
+    assert check(data).roles[1]["says"] == "work together very closely"
+
+
+def test_a_quoted_speaker_needs_a_stance():
+    data = prose_data()
     data["actors"]["Volodymyr Zelensky"]["says"] = None
     assert "Volodymyr Zelensky" in failure(data)  # required: no null
 
@@ -134,7 +157,7 @@ def test_every_listed_actor_and_date_must_be_written_and_nothing_else():
     del data["actors"]["Volodymyr Zelensky"]
     failure(data)
     data = prose_data()
-    data["actors"]["Vladimir Putin"] = {"role_in_story": "called", "says": None}
+    data["actors"]["Vladimir Putin"] = {"role": "called", "says": None}
     failure(data)
 
 
