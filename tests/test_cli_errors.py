@@ -141,3 +141,38 @@ def test_a_bad_date(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("Some news.")
     assert_one_line_error(run(str(path), "--date", "13/02/2025"), 2, "give it as YYYY-MM-DD")
+
+
+def test_exit_codes_come_from_the_one_table_by_the_most_specific_error():
+    from summarize import errors
+    from summarize.cli import exit_code
+
+    assert exit_code(errors.InputError("x")) == 2
+    assert exit_code(errors.ArticleTooLongError("x")) == 2  # an InputError
+    assert exit_code(errors.ConfigurationError("x")) == 3
+    assert exit_code(errors.ModelError("x")) == 4
+    assert exit_code(errors.GroundingError("x")) == 5  # before its base, ModelError
+    assert exit_code(errors.SummarizeError("x")) == 1
+    assert exit_code(ValueError("x")) == 1
+    assert exit_code(KeyboardInterrupt()) == 130
+
+
+def test_the_library_errors_carry_no_exit_code():
+    from summarize import errors
+
+    kinds = [v for v in vars(errors).values() if isinstance(v, type)]
+    assert errors.GroundingError in kinds
+    assert not [kind.__name__ for kind in kinds if hasattr(kind("x"), "exit_code")]
+
+
+def test_both_help_texts_list_the_codes_of_the_table():
+    from summarize.cli import EXIT_CODES, build_batch_parser, build_parser
+
+    article, batch = build_parser().format_help(), build_batch_parser().format_help()
+    for row in EXIT_CODES:
+        if row.meaning:
+            assert f"{row.code:>3}  {row.meaning}\n" in article
+        meaning = row.meaning if row.batch is None else row.batch
+        if meaning:
+            assert f"{row.code:>3}  {meaning}\n" in batch
+    assert "  6  some articles failed" in batch and "  6  " not in article
