@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from summarize.errors import ConfigurationError, GroundingError, InputError, ModelError
 
@@ -179,16 +180,31 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+COMMANDS = """\
+commands:
+  summarize [options] ARTICLE                 brief one article (the options above)
+  summarize batch INPUT -o OUT.jsonl [...]    many articles into JSONL (summarize batch --help)
+A first argument that names a command runs it. An article file with a command's name is
+given as a path or after --: summarize ./batch, or summarize -- batch.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="summarize",
+        usage="%(prog)s [options] ARTICLE\n       %(prog)s batch INPUT -o OUT.jsonl [options]",
         description="Turn a news article into a validated brief: headline, summary, key "
         "points with verbatim evidence, actors, and open questions. "
         "Many articles: summarize batch --help.",
-        epilog=EXAMPLES + "\n" + _exit_codes_help(),
+        epilog=COMMANDS + "\n" + EXAMPLES + "\n" + _exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("article", help="path of the article's text file, or - for stdin")
+    parser.add_argument(
+        "article",
+        metavar="ARTICLE",
+        help="the article: a text or .html file, a URL, or - for stdin (a file named batch: "
+        "./batch)",
+    )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the brief as JSON, nothing else")
     output.add_argument("--markdown", action="store_true", help="print the brief as Markdown")
@@ -219,8 +235,17 @@ The embedded model writes one brief at a time whatever --concurrency says.
 """
 
 
+class _BatchParser(argparse.ArgumentParser):
+    """``summarize batch``'s parser, whose usage errors say how to brief a file named batch."""
+
+    def error(self, message: str) -> NoReturn:
+        if os.path.isfile("batch"):
+            message += " (to brief the file named batch: summarize ./batch)"
+        super().error(message)
+
+
 def build_batch_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _BatchParser(
         prog="summarize batch",
         description="Summarise many articles into a JSONL file, concurrently, resumably.",
         epilog=BATCH_EXAMPLES + "\n" + _exit_codes_help(batch=True),
@@ -239,7 +264,7 @@ def build_batch_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["batch"]:
+    if argv[:1] == ["batch"]:  # a command only as the first argument: ./batch is a file
         args = build_batch_parser().parse_args(argv[1:])
         run = _run_batch
     else:
