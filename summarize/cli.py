@@ -218,8 +218,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-u", "--usage", action="store_true", help="print tokens, attempts and time to stderr"
     )
-    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    parser.add_argument("--version", action=_Version)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed package's version, read only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **_: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> NoReturn:
+        import summarize
+
+        sys.stdout.write(f"summarize {summarize.__version__}\n")
+        parser.exit()
 
 
 BATCH_EXAMPLES = """\

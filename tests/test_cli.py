@@ -5,6 +5,7 @@ the recorded brief of the seed article."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -68,3 +69,18 @@ def test_the_help_says_how_to_brief_a_file_named_like_a_command(tmp_path):
     assert result.returncode == 0
     assert "summarize batch INPUT -o OUT.jsonl" in result.stdout
     assert "summarize ./batch, or summarize -- batch" in result.stdout
+
+
+def test_the_version_is_the_installed_packages_written_once_in_pyproject(tmp_path):
+    from importlib.metadata import version
+
+    import summarize
+
+    installed = version("summarize")
+    assert summarize.__version__ == installed
+    result = run_in(tmp_path, "--version")
+    assert (result.returncode, result.stdout) == (0, f"summarize {installed}\n")
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    written = re.search(r'^version = "(.+)"$', pyproject, re.MULTILINE).group(1)
+    copies = [p.name for p in (ROOT / "summarize").rglob("*.py") if written in p.read_text()]
+    assert copies == [], f"version {written} written again in {copies}: read it from metadata"
