@@ -54,7 +54,7 @@ EXIT_CODES = (
     INTERNAL_ERROR,
     ExitCode(
         2,
-        "bad input: missing, empty, binary or unreadable article; bad arguments",
+        "bad input: missing, empty, binary (a PDF, an image) or unreadable article; bad arguments",
         "bad input: INPUT unreadable, repeated ids; bad arguments",
         errors=(InputError,),
     ),

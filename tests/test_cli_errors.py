@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import tempfile
 
 import pytest
+
+from tests.test_article import SYNTHETIC_PDF
 
 SECRET = "sk-test-SECRET-0123456789abcdef"
 
@@ -61,6 +64,30 @@ def test_binary_file(tmp_path):
     path = tmp_path / "photo.jpg"
     path.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)))
     assert_one_line_error(run(str(path)), 2, "is not text")
+
+
+def test_a_pdf_is_bad_input_with_what_to_do(tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(SYNTHETIC_PDF)
+    result = run(str(path), "-m", "openai/gpt-4o-mini")  # no key: the model is never reached
+    assert_one_line_error(result, 2, "report.pdf is not text but a PDF: extract its text")
+    assert "pdftotext" in result.stderr.decode()
+
+
+def test_a_pdf_is_refused_before_any_model_is_set_up(tmp_path, monkeypatch, capsys):
+    from summarize import cli, core, llm
+
+    def set_up(*args, **kwargs):
+        raise AssertionError("a model was set up for a PDF")
+
+    monkeypatch.setattr(cli, "_settings", set_up)
+    monkeypatch.setattr(core, "make_client", set_up)
+    monkeypatch.setattr(llm, "parse_model_spec", set_up)
+    monkeypatch.setattr(logging.getLogger("instructor"), "propagate", True)  # main() changes it
+    path = tmp_path / "report.pdf"
+    path.write_bytes(SYNTHETIC_PDF)
+    assert cli.main([str(path), "-m", "openai/gpt-4o-mini"]) == 2
+    assert "is not text but a PDF" in capsys.readouterr().err
 
 
 def test_remote_model_without_api_key(tmp_path):
