@@ -34,6 +34,8 @@ _EXPORTS = {
     "read_items": "summarize.batch",
     "BatchItem": "summarize.batch",
     "ItemResult": "summarize.batch",
+    "ItemError": "summarize.batch",
+    "BatchTotals": "summarize.batch",
     "SummarizeError": "summarize.errors",
     "InputError": "summarize.errors",
     "ArticleTooLongError": "summarize.errors",
@@ -46,12 +48,14 @@ __all__ = [
     "Article",
     "ArticleTooLongError",
     "BatchItem",
+    "BatchTotals",
     "Brief",
     "BriefCache",
     "BriefResult",
     "ConfigurationError",
     "GroundingError",
     "InputError",
+    "ItemError",
     "ItemResult",
     "KeyPoint",
     "ModelError",
@@ -73,7 +77,15 @@ __all__ = [
 if TYPE_CHECKING:
     __version__: str
     from summarize.article import Article, read_article
-    from summarize.batch import BatchItem, ItemResult, abatch, read_items, run_batch
+    from summarize.batch import (
+        BatchItem,
+        BatchTotals,
+        ItemError,
+        ItemResult,
+        abatch,
+        read_items,
+        run_batch,
+    )
     from summarize.cache import BriefCache
     from summarize.core import BriefResult, Settings, Usage, asummarize, summarize
     from summarize.errors import (
@@ -85,7 +97,7 @@ if TYPE_CHECKING:
         SummarizeError,
     )
     from summarize.llm import RetryPolicy
-    from summarize.schema import Actor, Brief, KeyPoint, OpenQuestion
+    from summarize.schema import Actor, Brief, KeyPoint, OpenQuestion, TimelineEvent
 
 
 def __getattr__(name: str) -> Any:

@@ -257,6 +257,9 @@ async def abatch(
 
 @dataclass
 class BatchTotals:
+    """What ``run_batch`` did: articles briefed (of them, from the cache), failed, and
+    skipped as done by an earlier run of the same output; tokens spent; wall time."""
+
     done: int = 0
     failed: int = 0
     cached: int = 0

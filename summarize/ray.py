@@ -45,7 +45,7 @@ from collections.abc import Callable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from summarize import BatchItem, ItemResult, Settings, SummarizeError, asummarize
+from summarize import BatchItem, ItemError, ItemResult, Settings, SummarizeError, asummarize
 from summarize._requirements import require
 
 # Without the extra, importing this module is a one-line error naming it.
@@ -120,7 +120,7 @@ def _failure(item_id: str, exc: BaseException, started: float, api_key: str | No
     return ItemResult(
         id=item_id,
         status="failed",
-        error={"kind": kind, "message": message},
+        error=ItemError(kind=kind, message=message),
         seconds=round(time.perf_counter() - started, 3),
     )
 

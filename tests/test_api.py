@@ -8,8 +8,10 @@ from dataclasses import fields, replace
 
 import pytest
 
+import summarize as package
 from summarize import Settings, asummarize, core, summarize
 from summarize.core import FROM_SETTINGS
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize("function", [summarize, asummarize])
@@ -60,3 +62,21 @@ def test_an_option_replaces_its_field_and_the_others_keep_theirs(settings_seen):
 def test_an_unknown_option_is_a_type_error():
     with pytest.raises(TypeError, match="max_retries"):
         summarize("A story.", max_retries=3)
+
+
+def test_the_public_api_is_what_is_exported_each_name_documented():
+    public = set(package.__all__)
+    assert public == {*package._EXPORTS, "__version__"}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    library = readme.split("\n## Library\n")[1].split("\n## ")[0]
+    for name in public:
+        assert f"`{name}`" in library, f"{name} is public but not in the README's Library section"
+        value = getattr(package, name)
+        assert name == "__version__" or value.__doc__, f"{name} has no docstring"
+    # Internal by decision: an instructor client, helpers of the command and the batch file.
+    assert not public & {"make_client", "redact", "done_ids", "load_done", "FROM_SETTINGS"}
+
+
+def test_the_types_public_functions_return_are_public():
+    assert package.run_batch.__annotations__["return"] == "BatchTotals"
+    assert package.ItemResult.model_fields["error"].annotation == package.ItemError | None
