@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summarize import Article, Settings, SummarizeError, summarize  # noqa: E402
+from summarize.cli import exit_code  # noqa: E402
 from summarize.llm import RetryPolicy  # noqa: E402
 from tests.faultserver import Drop, FaultServer, Reply, completion  # noqa: E402
 from tests.test_faults import SECRET, recorded_answer  # noqa: E402
@@ -129,7 +130,7 @@ def main() -> None:
                     f", {len(result.dropped)} item(s) left out" if result.dropped else ""
                 )
             except SummarizeError as error:
-                outcome = f"{type(error).__name__} (exit {error.exit_code}): {str(error)[:90]}"
+                outcome = f"{type(error).__name__} (exit {exit_code(error)}): {str(error)[:90]}"
                 assert SECRET not in str(error)
             took = time.monotonic() - started
             print(f"| {name} | {outcome} | {len(server.requests)} | {took:.1f} |")

@@ -5,15 +5,14 @@
     >>> result.brief.headline
 
 The names below are the whole public API. They are imported on first use so
-that ``summarize --help`` starts fast (openai and instructor take ~1.5 s).
+that ``summarize --help`` starts fast (openai and instructor take ~1.5 s);
+``__version__`` is read from the installed package's metadata, also on first use.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
-
-__version__ = "0.1.0"
 
 _EXPORTS = {
     "summarize": "summarize.core",
@@ -35,6 +34,8 @@ _EXPORTS = {
     "read_items": "summarize.batch",
     "BatchItem": "summarize.batch",
     "ItemResult": "summarize.batch",
+    "ItemError": "summarize.batch",
+    "BatchTotals": "summarize.batch",
     "SummarizeError": "summarize.errors",
     "InputError": "summarize.errors",
     "ArticleTooLongError": "summarize.errors",
@@ -47,12 +48,14 @@ __all__ = [
     "Article",
     "ArticleTooLongError",
     "BatchItem",
+    "BatchTotals",
     "Brief",
     "BriefCache",
     "BriefResult",
     "ConfigurationError",
     "GroundingError",
     "InputError",
+    "ItemError",
     "ItemResult",
     "KeyPoint",
     "ModelError",
@@ -62,6 +65,7 @@ __all__ = [
     "SummarizeError",
     "TimelineEvent",
     "Usage",
+    "__version__",
     "abatch",
     "asummarize",
     "read_article",
@@ -71,8 +75,17 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    __version__: str
     from summarize.article import Article, read_article
-    from summarize.batch import BatchItem, ItemResult, abatch, read_items, run_batch
+    from summarize.batch import (
+        BatchItem,
+        BatchTotals,
+        ItemError,
+        ItemResult,
+        abatch,
+        read_items,
+        run_batch,
+    )
     from summarize.cache import BriefCache
     from summarize.core import BriefResult, Settings, Usage, asummarize, summarize
     from summarize.errors import (
@@ -84,11 +97,23 @@ if TYPE_CHECKING:
         SummarizeError,
     )
     from summarize.llm import RetryPolicy
-    from summarize.schema import Actor, Brief, KeyPoint, OpenQuestion
+    from summarize.schema import Actor, Brief, KeyPoint, OpenQuestion, TimelineEvent
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _version()
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'summarize' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)
+
+
+def _version() -> str:
+    """The installed distribution's version: written once, in pyproject.toml."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("summarize")
+    except PackageNotFoundError:  # a source tree on sys.path, never installed
+        return "0+unknown"

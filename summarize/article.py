@@ -21,6 +21,20 @@ _HTML = re.compile(
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 # Text has no NUL and few control characters; binary data has many.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+# Documents that are not an article's text, known by their first bytes; some (a PDF made
+# of ASCII, an RTF file) would otherwise pass for text and reach the model.
+_AS_TEXT = "save the article as a plain-text file and give that"
+_DOCUMENTS = (
+    (b"%PDF-", "a PDF", "extract its text (e.g. pdftotext FILE.pdf FILE.txt) and give the .txt"),
+    (b"PK\x03\x04", "a ZIP archive (or a .docx, .odt or .epub)", _AS_TEXT),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office document", _AS_TEXT),
+    (b"{\\rtf", "an RTF document", _AS_TEXT),
+    (b"%!PS", "a PostScript document", "extract its text (e.g. ps2ascii) and give that"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", "give the article as a text file"),
+    (b"\xff\xd8\xff", "a JPEG image", "give the article as a text file"),
+    (b"GIF8", "a GIF image", "give the article as a text file"),
+    (b"\x1f\x8b", "gzip-compressed", "decompress it first (gunzip) and give the text"),
+)
 
 
 class Article(BaseModel):
@@ -57,7 +71,11 @@ class Article(BaseModel):
 
 
 def decode(data: bytes, where: str) -> str:
-    """Bytes to text: UTF-8 or UTF-16 (with a byte-order mark), else Windows-1252."""
+    """Bytes to text: UTF-8 or UTF-16 (with a byte-order mark), else Windows-1252.
+    A known document format that is not text (PDF, Office, images) is refused."""
+    for signature, kind, what_to_do in _DOCUMENTS:
+        if data.startswith(signature):
+            raise InputError(f"{where} is not text but {kind}: {what_to_do}")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")

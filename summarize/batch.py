@@ -79,9 +79,10 @@ def _validated(known: dict[str, Any]) -> dict[str, Any]:
 
 
 class ItemError(BaseModel):
-    kind: str  # the SummarizeError subclass, e.g. "GroundingError"
+    """Why one article of a batch failed: the error's class and its one-line message."""
+
+    kind: str  # the SummarizeError subclass, e.g. "GroundingError"; else "InternalError"
     message: str
-    exit_code: int
 
 
 class ItemResult(BaseModel):
@@ -146,12 +147,12 @@ def _read_jsonl(path: Path) -> list[BatchItem]:
 
 def _failure(item_id: str, exc: BaseException, started: float) -> ItemResult:
     if isinstance(exc, SummarizeError):
-        error = ItemError(kind=type(exc).__name__, message=str(exc), exit_code=exc.exit_code)
+        error = ItemError(kind=type(exc).__name__, message=str(exc))
     else:
         from summarize.core import redact
 
         message = redact(f"{type(exc).__name__}: {exc}", None)
-        error = ItemError(kind="InternalError", message=message, exit_code=1)
+        error = ItemError(kind="InternalError", message=message)
     return ItemResult(
         id=item_id,
         status="failed",
@@ -256,6 +257,9 @@ async def abatch(
 
 @dataclass
 class BatchTotals:
+    """What ``run_batch`` did: articles briefed (of them, from the cache), failed, and
+    skipped as done by an earlier run of the same output; tokens spent; wall time."""
+
     done: int = 0
     failed: int = 0
     cached: int = 0

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+
+from summarize.errors import ConfigurationError, GroundingError, InputError, ModelError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -26,16 +29,69 @@ GROUNDING_HINT = (
     " (another --reask-seed draws other re-asks; --lenient prints the brief without what failed)"
 )
 
-EXIT_CODES = """\
-exit codes:
-  0  the brief was printed
-  1  unexpected internal error (run with -v for details)
-  2  bad input: missing, empty, binary or unreadable article; bad arguments
-  3  configuration: unknown model, missing API key, weights or templates
-  4  the model or its server failed after every retry
-  5  the model's brief failed validation against the article after every re-ask
-  130 interrupted
-"""
+
+class ExitCode(NamedTuple):
+    """One row of the exit-code table."""
+
+    code: int
+    meaning: str  # for summarize ARTICLE; "" where that command never exits with it
+    batch: str | None = None  # for summarize batch, where it differs ("" never)
+    errors: tuple[type[BaseException], ...] = ()  # the errors that end a command with it
+
+
+OK = ExitCode(0, "the brief was printed", "every article was briefed")
+INTERNAL_ERROR = ExitCode(1, "unexpected internal error (run with -v for details)")
+SOME_FAILED = ExitCode(
+    6, "", "some articles failed (their lines in OUT say why); the others are done"
+)
+INTERRUPTED = ExitCode(
+    130, "interrupted", "interrupted (run again to resume)", errors=(KeyboardInterrupt,)
+)
+# The one table of exit codes: main() returns the code of the most specific error class
+# listed, and both --help epilogs are written from it. The library raises errors only.
+EXIT_CODES = (
+    OK,
+    INTERNAL_ERROR,
+    ExitCode(
+        2,
+        "bad input: missing, empty, binary (a PDF, an image) or unreadable article; bad arguments",
+        "bad input: INPUT unreadable, repeated ids; bad arguments",
+        errors=(InputError,),
+    ),
+    ExitCode(
+        3,
+        "configuration: unknown model, missing API key, weights or templates",
+        errors=(ConfigurationError,),
+    ),
+    ExitCode(4, "the model or its server failed after every retry", errors=(ModelError,)),
+    ExitCode(
+        5,
+        "the model's brief failed validation against the article after every re-ask",
+        "",  # one article's failure is a line in OUT
+        errors=(GroundingError,),
+    ),
+    SOME_FAILED,
+    INTERRUPTED,
+)
+_CODE_OF = {error: row.code for row in EXIT_CODES for error in row.errors}
+
+
+def exit_code(error: BaseException) -> int:
+    """The exit code of a command that ``error`` ended (1 for an error not in the table)."""
+    for kind in type(error).__mro__:
+        if kind in _CODE_OF:
+            return _CODE_OF[kind]
+    return INTERNAL_ERROR.code
+
+
+def _exit_codes_help(batch: bool = False) -> str:
+    lines = ["exit codes:"]
+    for row in EXIT_CODES:
+        meaning = row.batch if batch and row.batch is not None else row.meaning
+        if meaning:
+            lines.append(f"  {row.code:>3}  {meaning}")
+    return "\n".join(lines) + "\n"
+
 
 EXAMPLES = """\
 examples:
@@ -124,16 +180,31 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+COMMANDS = """\
+commands:
+  summarize [options] ARTICLE                 brief one article (the options above)
+  summarize batch INPUT -o OUT.jsonl [...]    many articles into JSONL (summarize batch --help)
+A first argument that names a command runs it. An article file with a command's name is
+given as a path or after --: summarize ./batch, or summarize -- batch.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="summarize",
+        usage="%(prog)s [options] ARTICLE\n       %(prog)s batch INPUT -o OUT.jsonl [options]",
         description="Turn a news article into a validated brief: headline, summary, key "
         "points with verbatim evidence, actors, and open questions. "
         "Many articles: summarize batch --help.",
-        epilog=EXAMPLES + "\n" + EXIT_CODES,
+        epilog=COMMANDS + "\n" + EXAMPLES + "\n" + _exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("article", help="path of the article's text file, or - for stdin")
+    parser.add_argument(
+        "article",
+        metavar="ARTICLE",
+        help="the article: a text or .html file, a URL, or - for stdin (a file named batch: "
+        "./batch)",
+    )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the brief as JSON, nothing else")
     output.add_argument("--markdown", action="store_true", help="print the brief as Markdown")
@@ -147,8 +218,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-u", "--usage", action="store_true", help="print tokens, attempts and time to stderr"
     )
-    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    parser.add_argument("--version", action=_Version)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed package's version, read only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **_: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> NoReturn:
+        import summarize
+
+        sys.stdout.write(f"summarize {summarize.__version__}\n")
+        parser.exit()
 
 
 BATCH_EXAMPLES = """\
@@ -158,23 +242,26 @@ examples:
   summarize batch items.jsonl -o briefs.jsonl            lines of {"id", "text"|"path"|"url", "title"?, "date"?}
 
 Run the same command again to resume: ids already done in OUT are skipped, failed ones are
-tried again. Each line of OUT: {"id", "status": "done"|"failed", "result"|"error", "seconds"}.
+tried again. Each line of OUT: {"id", "status": "done"|"failed", "result"|"error", "seconds"};
+an error is {"kind", "message"}, kind the error's class (InputError, GroundingError, ...).
 The embedded model writes one brief at a time whatever --concurrency says.
-
-exit codes:
-  0  every article was briefed
-  2  bad input: INPUT unreadable, repeated ids; bad arguments
-  3  configuration: unknown model, missing API key, weights or templates
-  6  some articles failed (their lines in OUT say why); the others are done
-  130 interrupted (run again to resume)
 """
 
 
+class _BatchParser(argparse.ArgumentParser):
+    """``summarize batch``'s parser, whose usage errors say how to brief a file named batch."""
+
+    def error(self, message: str) -> NoReturn:
+        if os.path.isfile("batch"):
+            message += " (to brief the file named batch: summarize ./batch)"
+        super().error(message)
+
+
 def build_batch_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _BatchParser(
         prog="summarize batch",
         description="Summarise many articles into a JSONL file, concurrently, resumably.",
-        epilog=BATCH_EXAMPLES,
+        epilog=BATCH_EXAMPLES + "\n" + _exit_codes_help(batch=True),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("input", help="a directory, a glob (quoted), or a .jsonl file")
@@ -190,7 +277,7 @@ def build_batch_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["batch"]:
+    if argv[:1] == ["batch"]:  # a command only as the first argument: ./batch is a file
         args = build_batch_parser().parse_args(argv[1:])
         run = _run_batch
     else:
@@ -209,24 +296,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("instructor").propagate = False
     try:
         return run(args, err)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         err.print("summarize: interrupted")
-        return 130
+        return exit_code(exc)
     except Exception as exc:
         from summarize.core import redact
-        from summarize.errors import GroundingError, SummarizeError
+        from summarize.errors import SummarizeError
 
         if isinstance(exc, SummarizeError):
             hint = GROUNDING_HINT if isinstance(exc, GroundingError) else ""
             err.print(
                 f"summarize: error: {exc}{hint}", markup=False, highlight=False, soft_wrap=True
             )
-            return exc.exit_code
+            return exit_code(exc)
         if args.verbose:
             err.print_exception()
         message = redact(f"{type(exc).__name__}: {exc}", None)
         err.print(f"summarize: internal error: {message} (run with -v for details)", markup=False)
-        return 1
+        return INTERNAL_ERROR.code
 
 
 def _run(args: argparse.Namespace, err: Console) -> int:
@@ -267,7 +354,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             highlight=False,
             soft_wrap=True,
         )
-    return 0
+    return OK.code
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -293,8 +380,6 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _date(text: str) -> object:
     import datetime as dt
-
-    from summarize.errors import InputError
 
     try:
         return dt.date.fromisoformat(text)
@@ -336,7 +421,7 @@ def _run_batch(args: argparse.Namespace, err: Console) -> int:
         highlight=False,
         soft_wrap=True,
     )
-    return 6 if totals.failed else 0
+    return SOME_FAILED.code if totals.failed else OK.code
 
 
 def _redact_secrets(record: logging.LogRecord) -> bool:

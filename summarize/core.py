@@ -111,11 +111,22 @@ def redact(text: str, key: str | None) -> str:
     return _SECRET.sub("***", text)
 
 
-def _settings(settings: Settings | None, options: dict[str, Any]) -> Settings:
-    known = {f.name for f in fields(Settings)}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise TypeError(f"unknown option(s) {unknown}; known: {sorted(known)}")
+class _FromSettings:
+    """The default of ``summarize``'s options: the value the settings already have."""
+
+    def __repr__(self) -> str:
+        return "FROM_SETTINGS"
+
+
+# Typed Any so that each option shows its own type in the signature; never passed in.
+FROM_SETTINGS: Any = _FromSettings()
+
+
+def _settings(settings: Settings | None, arguments: dict[str, Any]) -> Settings:
+    """``settings`` (or the defaults) with the options given, taken from a call's
+    ``locals()`` by the names of the fields of ``Settings``."""
+    given = {f.name: arguments[f.name] for f in fields(Settings)}
+    options = {name: value for name, value in given.items() if value is not FROM_SETTINGS}
     return replace(settings or Settings(), **options)
 
 
@@ -371,19 +382,59 @@ def summarize(
     *,
     on_text: Callable[[str], None] | None = None,
     cache: BriefCache | None = None,
-    **options: Any,
+    model: str | None = FROM_SETTINGS,
+    base_url: str | None = FROM_SETTINGS,
+    api_key: str | None = FROM_SETTINGS,
+    mode: Mode | None = FROM_SETTINGS,
+    model_path: str | None = FROM_SETTINGS,
+    templates: str | None = FROM_SETTINGS,
+    language: str | None = FROM_SETTINGS,
+    summary_sentences: str = FROM_SETTINGS,
+    max_reasks: int = FROM_SETTINGS,
+    lenient: bool = FROM_SETTINGS,
+    retry: RetryPolicy = FROM_SETTINGS,
+    timeout: float = FROM_SETTINGS,
+    temperature: float = FROM_SETTINGS,
+    reask_temperature: float = FROM_SETTINGS,
+    reask_seed: int | None = FROM_SETTINGS,
+    max_tokens: int = FROM_SETTINGS,
+    context_tokens: int | None = FROM_SETTINGS,
 ) -> BriefResult:
-    """Summarise ``article`` into a validated ``Brief``.
+    """Summarise ``article`` (an ``Article`` or its text) into a validated ``Brief``.
 
-    ``options`` override fields of ``settings`` (see ``Settings``), e.g.
-    ``summarize(text, model="openai/gpt-4o-mini")``. With ``on_text``, the answer
-    is streamed and ``on_text`` gets the text written so far as it grows (for a
-    live view); validation still runs on the complete answer. With ``cache``
-    (e.g. ``BriefCache.default()``), a brief made before is returned without a
-    model call, and a new one is stored.
+    ``settings`` holds every option (``Settings()`` when None); an option given here
+    replaces that field of it, one left out keeps its value, e.g.
+    ``summarize(text, model="openai/gpt-4o-mini", max_reasks=1)``:
+
+    - ``model``: the model spec, "local", "local/qwen2.5-coder-0.5b", "openai/gpt-4o-mini",
+      "ollama/llama3.1" or a name on ``base_url`` (default: SUMMARIZE_MODEL, else the
+      model ``base_url`` serves, else "local")
+    - ``base_url``: an OpenAI-compatible server's URL (or OPENAI_BASE_URL)
+    - ``api_key``: the server's key (default: OPENAI_API_KEY); never logged or cached
+    - ``mode``: "tools", "json_schema" or "json", how to ask for structure (default: by backend)
+    - ``model_path``: a GGUF file for the embedded model (or SUMMARIZE_MODEL_PATH)
+    - ``templates``: a directory with your own ``system.j2`` and ``user.j2``
+    - ``language``: the language of the brief (default: the article's)
+    - ``summary_sentences``: how long the summary is, in words for the prompt ("2 to 4")
+    - ``max_reasks``: re-asks after a brief fails validation (2)
+    - ``lenient``: after the last re-ask, return the brief with what failed left out and
+      listed in ``BriefResult.dropped``, instead of raising ``GroundingError`` (False)
+    - ``retry``: the ``RetryPolicy`` for transport faults (429, 5xx, timeouts)
+    - ``timeout``: seconds to wait for one answer (600)
+    - ``temperature``: the first request's sampling temperature (0)
+    - ``reask_temperature``: the re-asks' temperature (0.7)
+    - ``reask_seed``: where the re-asks' sampling starts (0; None leaves it to the server)
+    - ``max_tokens``: the answer's token limit (2048)
+    - ``context_tokens``: the model's context window; a longer article is briefed in parts
+      and merged (known for "local" and "openai/")
+
+    With ``on_text``, the answer is streamed and ``on_text`` gets the text written so
+    far as it grows (for a live view); validation still runs on the complete answer.
+    With ``cache`` (e.g. ``BriefCache.default()``), a brief made before is returned
+    without a model call, and a new one is stored.
     Raises a ``SummarizeError`` subclass on failure; never returns an ungrounded brief.
     """
-    settings = _settings(settings, options)
+    settings = _settings(settings, locals())
     article = _article(article)
     parts = split_for_context(article, settings)
     if len(parts) == 1:
@@ -423,11 +474,35 @@ async def asummarize(
     *,
     cache: BriefCache | None = None,
     client: Any = None,
-    **options: Any,
+    model: str | None = FROM_SETTINGS,
+    base_url: str | None = FROM_SETTINGS,
+    api_key: str | None = FROM_SETTINGS,
+    mode: Mode | None = FROM_SETTINGS,
+    model_path: str | None = FROM_SETTINGS,
+    templates: str | None = FROM_SETTINGS,
+    language: str | None = FROM_SETTINGS,
+    summary_sentences: str = FROM_SETTINGS,
+    max_reasks: int = FROM_SETTINGS,
+    lenient: bool = FROM_SETTINGS,
+    retry: RetryPolicy = FROM_SETTINGS,
+    timeout: float = FROM_SETTINGS,
+    temperature: float = FROM_SETTINGS,
+    reask_temperature: float = FROM_SETTINGS,
+    reask_seed: int | None = FROM_SETTINGS,
+    max_tokens: int = FROM_SETTINGS,
+    context_tokens: int | None = FROM_SETTINGS,
 ) -> BriefResult:
-    """The async form of ``summarize``. ``client`` (from ``make_client(settings,
-    is_async=True)``) lets many briefs share one connection pool."""
-    settings = _settings(settings, options)
+    """The async form of ``summarize``, with the same options: ``model``, ``base_url``,
+    ``api_key``, ``mode``, ``model_path``, ``templates``, ``language``,
+    ``summary_sentences``, ``max_reasks``, ``lenient``, ``retry``, ``timeout``,
+    ``temperature``, ``reask_temperature``, ``reask_seed``, ``max_tokens`` and
+    ``context_tokens``, each replacing that field of ``settings`` (see ``summarize``).
+
+    ``client`` is internal: ``abatch`` and ``summarize.ray`` pass the one (from
+    ``make_client``) that their briefs share; to share one connection pool and rate
+    limits across many articles, use ``abatch``.
+    """
+    settings = _settings(settings, locals())
     article = _article(article)
     # The analysis (a parse, ~0.5 s of CPU) and the token count (which may load the
     # model's tokenizer) run off the event loop: other briefs' requests go on meanwhile.

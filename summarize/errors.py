@@ -2,6 +2,8 @@
 
 Catch ``SummarizeError`` for everything; the subclasses say what went wrong.
 Each message is one line that says what to do. Messages never contain secrets.
+The library knows nothing of exit codes: the command line maps these errors onto
+them, in one table (``summarize.cli.EXIT_CODES``).
 
     SummarizeError
     ├── InputError          the article could not be read or is not usable
@@ -17,13 +19,9 @@ from __future__ import annotations
 class SummarizeError(Exception):
     """Base class for every error ``summarize`` raises."""
 
-    exit_code = 1
-
 
 class InputError(SummarizeError):
     """The article could not be read, or holds no text to summarise."""
-
-    exit_code = 2
 
 
 class ArticleTooLongError(InputError):
@@ -33,19 +31,13 @@ class ArticleTooLongError(InputError):
 class ConfigurationError(SummarizeError):
     """The model spec, API key, templates or model weights are missing or wrong."""
 
-    exit_code = 3
-
 
 class ModelError(SummarizeError):
     """The model or its server failed after every retry."""
 
-    exit_code = 4
-
 
 class GroundingError(ModelError):
     """The model's brief still failed validation against the article after every re-ask."""
-
-    exit_code = 5
 
     def __init__(self, message: str, errors: list[str] | None = None) -> None:
         super().__init__(message)

@@ -45,7 +45,7 @@ from collections.abc import Callable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from summarize import BatchItem, ItemResult, Settings, SummarizeError, asummarize
+from summarize import BatchItem, ItemError, ItemResult, Settings, SummarizeError, asummarize
 from summarize._requirements import require
 
 # Without the extra, importing this module is a one-line error naming it.
@@ -112,15 +112,15 @@ def _item(columns: Mapping[str, Sequence[Any]], row: int) -> BatchItem:
 
 def _failure(item_id: str, exc: BaseException, started: float, api_key: str | None) -> ItemResult:
     if isinstance(exc, SummarizeError):
-        kind, message, code = type(exc).__name__, str(exc), exc.exit_code
+        kind, message = type(exc).__name__, str(exc)
     else:
-        kind, message, code = "InternalError", f"{type(exc).__name__}: {exc}", 1
+        kind, message = "InternalError", f"{type(exc).__name__}: {exc}"
         if api_key:
             message = message.replace(api_key, "***")
     return ItemResult(
         id=item_id,
         status="failed",
-        error={"kind": kind, "message": message, "exit_code": code},
+        error=ItemError(kind=kind, message=message),
         seconds=round(time.perf_counter() - started, 3),
     )
 

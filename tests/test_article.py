@@ -1,9 +1,20 @@
 import datetime as dt
+import re
 
 import pytest
 
 from summarize.article import Article, read_article
 from summarize.errors import InputError
+
+# SYNTHETIC: the smallest well-formed PDF (no pages), written for the tests. It is all
+# ASCII, so it decodes as text: only its first bytes say it is not an article.
+SYNTHETIC_PDF = (
+    b"%PDF-1.4\n"
+    b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n"
+    b"%%EOF\n"
+)
 
 
 def test_leading_date_line_becomes_the_date(seed_text):
@@ -38,6 +49,28 @@ def test_unusable_files_are_input_errors(tmp_path, content, message):
     path = tmp_path / "article.txt"
     path.write_bytes(content)
     with pytest.raises(InputError, match=message):
+        read_article(path)
+
+
+def test_a_pdf_is_refused_though_its_bytes_decode_as_text(tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(SYNTHETIC_PDF)
+    assert SYNTHETIC_PDF.decode("utf-8")  # it would pass for text
+    with pytest.raises(InputError, match=r"report\.pdf is not text but a PDF: extract its text"):
+        read_article(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00word/document.xml", "a ZIP archive (or a .docx"),
+        (b"{\\rtf1\\ansi Trump called Putin on Wednesday.}", "an RTF document"),
+    ],
+)
+def test_other_documents_are_refused_by_their_first_bytes(tmp_path, content, kind):
+    path = tmp_path / "article.txt"  # the name does not matter, the bytes do
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=rf"is not text but {re.escape(kind)}"):
         read_article(path)
 
 

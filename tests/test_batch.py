@@ -129,6 +129,8 @@ def test_a_failed_item_is_written_as_failed_and_the_run_goes_on(server, tmp_path
     totals = run_batch(items, out, settings_for(server))
     failed = [line for line in lines_of(out) if line["status"] == "failed"]
     assert [line["id"] for line in failed] == ["gone"]
+    # The error's class and message; exit codes belong to the command, not to each article.
+    assert set(failed[0]["error"]) == {"kind", "message"}
     assert (
         failed[0]["error"]["kind"] == "InputError"
         and "no such file" in failed[0]["error"]["message"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import tempfile
 
 import pytest
+
+from tests.test_article import SYNTHETIC_PDF
 
 SECRET = "sk-test-SECRET-0123456789abcdef"
 
@@ -61,6 +64,30 @@ def test_binary_file(tmp_path):
     path = tmp_path / "photo.jpg"
     path.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)))
     assert_one_line_error(run(str(path)), 2, "is not text")
+
+
+def test_a_pdf_is_bad_input_with_what_to_do(tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(SYNTHETIC_PDF)
+    result = run(str(path), "-m", "openai/gpt-4o-mini")  # no key: the model is never reached
+    assert_one_line_error(result, 2, "report.pdf is not text but a PDF: extract its text")
+    assert "pdftotext" in result.stderr.decode()
+
+
+def test_a_pdf_is_refused_before_any_model_is_set_up(tmp_path, monkeypatch, capsys):
+    from summarize import cli, core, llm
+
+    def set_up(*args, **kwargs):
+        raise AssertionError("a model was set up for a PDF")
+
+    monkeypatch.setattr(cli, "_settings", set_up)
+    monkeypatch.setattr(core, "make_client", set_up)
+    monkeypatch.setattr(llm, "parse_model_spec", set_up)
+    monkeypatch.setattr(logging.getLogger("instructor"), "propagate", True)  # main() changes it
+    path = tmp_path / "report.pdf"
+    path.write_bytes(SYNTHETIC_PDF)
+    assert cli.main([str(path), "-m", "openai/gpt-4o-mini"]) == 2
+    assert "is not text but a PDF" in capsys.readouterr().err
 
 
 def test_remote_model_without_api_key(tmp_path):
@@ -141,3 +168,38 @@ def test_a_bad_date(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("Some news.")
     assert_one_line_error(run(str(path), "--date", "13/02/2025"), 2, "give it as YYYY-MM-DD")
+
+
+def test_exit_codes_come_from_the_one_table_by_the_most_specific_error():
+    from summarize import errors
+    from summarize.cli import exit_code
+
+    assert exit_code(errors.InputError("x")) == 2
+    assert exit_code(errors.ArticleTooLongError("x")) == 2  # an InputError
+    assert exit_code(errors.ConfigurationError("x")) == 3
+    assert exit_code(errors.ModelError("x")) == 4
+    assert exit_code(errors.GroundingError("x")) == 5  # before its base, ModelError
+    assert exit_code(errors.SummarizeError("x")) == 1
+    assert exit_code(ValueError("x")) == 1
+    assert exit_code(KeyboardInterrupt()) == 130
+
+
+def test_the_library_errors_carry_no_exit_code():
+    from summarize import errors
+
+    kinds = [v for v in vars(errors).values() if isinstance(v, type)]
+    assert errors.GroundingError in kinds
+    assert not [kind.__name__ for kind in kinds if hasattr(kind("x"), "exit_code")]
+
+
+def test_both_help_texts_list_the_codes_of_the_table():
+    from summarize.cli import EXIT_CODES, build_batch_parser, build_parser
+
+    article, batch = build_parser().format_help(), build_batch_parser().format_help()
+    for row in EXIT_CODES:
+        if row.meaning:
+            assert f"{row.code:>3}  {row.meaning}\n" in article
+        meaning = row.meaning if row.batch is None else row.batch
+        if meaning:
+            assert f"{row.code:>3}  {meaning}\n" in batch
+    assert "  6  some articles failed" in batch and "  6  " not in article
