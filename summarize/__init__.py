@@ -84,7 +84,7 @@ if TYPE_CHECKING:
         SummarizeError,
     )
     from summarize.llm import RetryPolicy
-    from summarize.schema import Actor, Brief, KeyPoint, OpenQuestion
+    from summarize.schema import Actor, Brief, KeyPoint, OpenQuestion, TimelineEvent
 
 
 def __getattr__(name: str) -> Any:
