@@ -42,28 +42,44 @@ log = logging.getLogger("summarize")
 class Settings:
     """Everything that shapes a summary. Plain and picklable: safe to send to a process pool."""
 
-    model: str | None = None  # "local", "local/qwen2.5-coder-0.5b", "openai/gpt-4o-mini", ...
-    base_url: str | None = None  # an OpenAI-compatible server; OPENAI_BASE_URL also works
-    api_key: str | None = field(default=None, repr=False)  # else OPENAI_API_KEY
-    mode: Mode | None = None  # how to ask for structure; chosen from the backend when None
-    model_path: str | None = None  # a GGUF file for the embedded model
-    templates: str | None = None  # a directory with system.j2 and user.j2
-    language: str | None = None  # language of the brief; the article's own by default
+    model: str | None = None
+    """The model spec: "local", "local/qwen2.5-coder-0.5b", "openai/gpt-4o-mini", ...;
+    None is ``SUMMARIZE_MODEL`` or the embedded model."""
+    base_url: str | None = None
+    """An OpenAI-compatible server; ``OPENAI_BASE_URL`` also works."""
+    api_key: str | None = field(default=None, repr=False)
+    """The server's API key; else ``OPENAI_API_KEY``."""
+    mode: Mode | None = None
+    """How to ask for structure (tools, json_schema, json); chosen from the backend when None."""
+    model_path: str | None = None
+    """A GGUF file for the embedded model; else ``SUMMARIZE_MODEL_PATH``."""
+    templates: str | None = None
+    """A directory with your own ``system.j2`` and ``user.j2``."""
+    language: str | None = None
+    """The language of the brief; the article's own by default."""
     summary_sentences: str = "2 or 3"
-    max_reasks: int = 2  # re-asks after a brief fails validation
-    lenient: bool = False  # after the last re-ask, leave out what failed (and say so)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)  # transport faults
-    timeout: float = 600.0  # seconds to wait for one answer (a small model writes for minutes)
+    """How many sentences the summary has, as the prompt says it."""
+    max_reasks: int = 2
+    """Re-asks after a brief fails validation."""
+    lenient: bool = False
+    """After the last re-ask, leave out what failed (listed in ``BriefResult.dropped``)."""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    """Bounds for retrying transport faults."""
+    timeout: float = 600.0
+    """Seconds to wait for one answer (a small model on a CPU writes for minutes)."""
     temperature: float = 0.0
-    reask_temperature: float = 0.7  # re-asks sample, or a model repeats its rejected brief
-    # Re-asks sample from this seed (plus their number), so that an article gets the
-    # same brief alone or in a batch, in any order; None leaves it to the server.
+    """Sampling temperature of the first answer."""
+    reask_temperature: float = 0.7
+    """The re-asks' temperature: at 0 a model writes the brief it was told to fix again."""
     reask_seed: int | None = 0
+    """Re-asks sample from this seed (plus their number), so that an article gets the
+    same brief alone or in a batch, in any order; None leaves it to the server."""
     max_tokens: int = 2048
-    # The model's context window in tokens: a longer article is briefed in parts and
-    # merged. Known for the embedded model and OpenAI; for another server, give it
-    # to have long articles split (else its "too long" answer is an error).
+    """The output token limit of one answer."""
     context_tokens: int | None = None
+    """The model's context window in tokens: a longer article is briefed in parts and
+    merged. Known for the embedded model and OpenAI; for another server, give it
+    to have long articles split (else its "too long" answer is an error)."""
 
     @property
     def model_spec(self) -> ModelSpec:
@@ -93,12 +109,20 @@ class BriefResult(BaseModel):
 
     brief: Brief
     model: str
+    """The model spec that wrote it, e.g. "local/qwen2.5-coder-1.5b"."""
     usage: Usage
     attempts: int
+    """The model's answers, re-asks included."""
     seconds: float
-    dropped: list[str] = []  # what the checks left out of the brief, and why
-    cached: bool = False  # from the brief cache: no model call was made
-    parts: int = 1  # a long article is briefed in parts, then merged
+    """Wall time."""
+    dropped: list[str] = []
+    """What the checks left out of the brief or replaced, and why: key points the article
+    does not state (while three stated remain), a quoted speaker's stance their quotes do
+    not state (their own words stand for it); in lenient mode, whatever failed."""
+    cached: bool = False
+    """From the brief cache: no model call was made."""
+    parts: int = 1
+    """A long article is briefed in parts, then merged."""
 
 
 _SECRET = re.compile(r"\b(sk-[A-Za-z0-9_\-*]{6,}|Bearer\s+\S+)")

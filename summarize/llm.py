@@ -149,9 +149,13 @@ class RetryPolicy:
     """Bounds for retrying transport faults: attempts, total time, and the backoff."""
 
     max_attempts: int = 4
+    """Tries per request, the first included."""
     max_seconds: float = 120.0
+    """Time budget for one request's retries."""
     initial_wait: float = 1.0
+    """The first backoff, doubled at each retry (with jitter)."""
     max_wait: float = 30.0
+    """The longest backoff; a server's Retry-After is honoured within ``max_seconds``."""
 
     def retrying(self, retrying_class: type[tenacity.BaseRetrying] = tenacity.Retrying) -> Any:
         return retrying_class(

@@ -67,10 +67,9 @@ def test_an_unknown_option_is_a_type_error():
 def test_the_public_api_is_what_is_exported_each_name_documented():
     public = set(package.__all__)
     assert public == {*package._EXPORTS, "__version__"}
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    library = readme.split("\n## Library\n")[1].split("\n## ")[0]
+    reference = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     for name in public:
-        assert f"`{name}`" in library, f"{name} is public but not in the README's Library section"
+        assert f"summarize.{name}" in reference, f"{name} is public but not in docs/api.md"
         value = getattr(package, name)
         assert name == "__version__" or value.__doc__, f"{name} has no docstring"
     # Internal by decision: an instructor client, helpers of the command and the batch file.
