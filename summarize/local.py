@@ -32,6 +32,8 @@ import httpx2
 
 from summarize._requirements import require
 from summarize.errors import ConfigurationError
+from summarize.prompt_state import restore_or_save
+from summarize.runtime import llama_class
 
 log = logging.getLogger("summarize")
 
@@ -249,118 +251,6 @@ def _quiet_llama_cpp() -> Iterator[None]:
         llama_cpp.llama_log_set(llama_cpp._logger.llama_log_callback, ctypes.c_void_p(0))
 
 
-@contextlib.contextmanager
-def _without_amx(llama_cpp: Any) -> Iterator[None]:
-    """On a CPU with AMX (Intel Sapphire Rapids and later), load the weights without
-    llama.cpp's extra buffer types. Its AMX matrix multiply crashes the process on
-    this model's Q4_K_M weights at the first token (ggml-org/llama.cpp#20824, open);
-    the extra buffers are what route it there. ``Llama`` takes no such option, so
-    its default model parameters are changed while it loads, then put back."""
-    if b"AMX_INT8 = 1" not in llama_cpp.llama_print_system_info():
-        yield
-        return
-    module = llama_cpp.llama_cpp
-    defaults = module.llama_model_default_params
-
-    def without_extra_buffers() -> Any:
-        params = defaults()
-        params.use_extra_bufts = False
-        return params
-
-    module.llama_model_default_params = without_extra_buffers
-    try:
-        yield
-    finally:
-        module.llama_model_default_params = defaults
-
-
-class _GreedyGrammarSampler:
-    """Greedy sampling under a grammar that consults the grammar only when it must.
-
-    llama.cpp's grammar sampler checks every candidate token against the grammar
-    before one is chosen: all of Qwen's 151,936 tokens, tens of milliseconds per
-    token written, more than the model's own step on this hardware. At
-    temperature 0 the token chosen is the likeliest one the grammar allows; when
-    the likeliest token overall is allowed (nearly always), it is that token, so
-    checking it alone chooses the same token. Only when it is refused is the
-    grammar applied to the whole vocabulary. llama.cpp's own common sampler does
-    the same (``grammar_first = false``). The repeat penalty is applied first, as
-    in llama-cpp-python's chain, so the tokens chosen are the ones it would choose.
-    """
-
-    def __init__(self, llama: Any, grammar: Any, repeat_penalty: float) -> None:
-        import llama_cpp
-        import numpy as np
-
-        self._api = llama_cpp
-        vocabulary = llama.n_vocab()
-        self._penalties = llama_cpp.llama_sampler_init_penalties(
-            vocabulary, llama.last_n_tokens_size, repeat_penalty, 0.0, 0.0
-        )
-        self._grammar = llama_cpp.llama_sampler_init_grammar(
-            llama._model.vocab, grammar._grammar.encode(), grammar._root.encode()
-        )
-        self._tokens = (llama_cpp.llama_token_data * vocabulary)()
-        self._view = np.ctypeslib.as_array(self._tokens)  # fields id, logit, p
-        self._view["id"] = np.arange(vocabulary)
-        self._all = llama_cpp.llama_token_data_array(
-            data=self._tokens, size=vocabulary, selected=-1, sorted=False
-        )
-        self._one = (llama_cpp.llama_token_data * 1)()
-        self._single = llama_cpp.llama_token_data_array(
-            data=self._one, size=1, selected=-1, sorted=False
-        )
-        self._vocabulary = vocabulary
-        self._np = np
-
-    def _allowed(self, token: int, logit: float) -> bool:
-        self._one[0].id, self._one[0].logit, self._one[0].p = token, logit, 0.0
-        self._single.size, self._single.selected = 1, -1
-        self._api.llama_sampler_apply(self._grammar, ctypes.byref(self._single))
-        return self._one[0].logit != float("-inf")
-
-    def sample(self, context: Any, index: int) -> int:
-        api, np = self._api, self._np
-        logits = api.llama_get_logits_ith(context.ctx, index)
-        self._view["logit"] = np.ctypeslib.as_array(logits, shape=(self._vocabulary,))
-        self._view["p"] = 0.0
-        self._all.size, self._all.selected, self._all.sorted = self._vocabulary, -1, False
-        api.llama_sampler_apply(self._penalties, ctypes.byref(self._all))
-        token = int(np.argmax(self._view["logit"]))
-        if not self._allowed(token, float(self._view["logit"][token])):
-            api.llama_sampler_apply(self._grammar, ctypes.byref(self._all))
-            token = int(np.argmax(self._view["logit"]))
-        api.llama_sampler_accept(self._penalties, token)
-        api.llama_sampler_accept(self._grammar, token)
-        return token
-
-    def close(self) -> None:
-        if self._penalties is not None:
-            self._api.llama_sampler_free(self._penalties)
-            self._api.llama_sampler_free(self._grammar)
-            self._penalties = self._grammar = None
-
-    __del__ = close
-
-
-def _llama_class(llama_cpp: Any) -> Any:
-    """``llama_cpp.Llama`` with greedy grammar-constrained sampling made cheap."""
-
-    class Llama(llama_cpp.Llama):  # type: ignore[misc,valid-type]
-        cheap_grammar = True  # False: llama-cpp-python's own chain (the tests compare the two)
-
-        def _init_sampler(self, **options: Any) -> Any:
-            plain = not options.get("logits_processor") and not options.get("frequency_penalty")
-            greedy = options.get("grammar") is not None and options.get("temp") == 0.0
-            if self.cheap_grammar and greedy and plain:
-                return _GreedyGrammarSampler(
-                    self, options["grammar"], options.get("repeat_penalty", 1.0)
-                )
-            return super()._init_sampler(**options)
-
-    return Llama
-
-
 class LocalModel:
     """A GGUF model loaded once per process and served as an OpenAI-compatible endpoint."""
 
@@ -371,6 +261,7 @@ class LocalModel:
         # llama.cpp holds one context: one generation at a time.
         self._lock = threading.Lock()
         self._vocabulary: Any = None
+        self._path: Path | None = None
 
     @staticmethod
     @lru_cache(maxsize=2)
@@ -383,16 +274,16 @@ class LocalModel:
         with self._lock:
             if self._llama is None:
                 path = ensure_weights(self.name, self.model_path)
+                self._path = path
                 llama_cpp = require("llama_cpp", "[local]", "the embedded model")
                 log.info("Loading %s", path.name)
-                with _without_amx(llama_cpp):
-                    self._llama = _llama_class(llama_cpp)(
-                        model_path=str(path),
-                        n_ctx=CONTEXT_TOKENS,
-                        n_threads=os.cpu_count() or 2,
-                        flash_attn=True,  # ~8 % faster prompt processing on CPU
-                        verbose=False,
-                    )
+                self._llama = llama_class(llama_cpp)(
+                    model_path=str(path),
+                    n_ctx=CONTEXT_TOKENS,
+                    n_threads=os.cpu_count() or 2,
+                    flash_attn=True,  # ~8 % faster prompt processing on CPU
+                    verbose=False,
+                )
             return self._llama
 
     def count_tokens(self, text: str) -> int:
@@ -432,12 +323,14 @@ class LocalModel:
                 200, headers={"content-type": "text/event-stream"}, content=self._events(kwargs)
             )
         with self._lock:
+            restore_or_save(llama, self._path, kwargs["messages"])
             result = llama.create_chat_completion(**kwargs)
         return httpx2.Response(200, json=result)
 
     def _events(self, kwargs: dict[str, Any]) -> Iterator[bytes]:
         written = 0
         with self._lock:
+            restore_or_save(self._llama, self._path, kwargs["messages"])
             for chunk in self._llama.create_chat_completion(**kwargs):
                 written += any(c["delta"].get("content") for c in chunk["choices"])
                 yield b"data: " + json.dumps(chunk).encode() + b"\n\n"

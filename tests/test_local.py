@@ -162,18 +162,21 @@ def test_the_prose_schema_compiles_to_a_grammar_with_its_fields_and_caps():
 
 
 class _FakeLlamaCpp:
-    """What ``_without_amx`` uses of the ``llama_cpp`` package, on a CPU with or without AMX."""
+    """What ``runtime.llama_class`` uses of the ``llama_cpp`` package: its ``Llama`` sets
+    ``model_params`` from llama.cpp's defaults, as llama-cpp-python's does, then loads."""
 
     def __init__(self, system_info: bytes) -> None:
         self.system_info = system_info
-        self.llama_cpp = self  # the package's low-level module, where Llama looks up defaults
+
+        class Llama:
+            def __init__(self) -> None:
+                self.model_params = type("Params", (), {"use_extra_bufts": True})()
+                self.loaded_with = self.model_params.use_extra_bufts
+
+        self.Llama = Llama
 
     def llama_print_system_info(self) -> bytes:
         return self.system_info
-
-    @staticmethod
-    def llama_model_default_params():
-        return type("Params", (), {"use_extra_bufts": True})()
 
 
 @pytest.mark.parametrize(
@@ -182,8 +185,7 @@ class _FakeLlamaCpp:
 def test_weights_load_without_the_amx_buffers_only_on_a_cpu_with_amx(system_info, extra_buffers):
     # llama.cpp's AMX matrix multiply crashes on the model's Q4_K_M weights (seen on
     # this project's CI machine, a Sapphire Rapids Xeon): it is routed there by the
-    # extra buffer types, which are left out while the model loads on such a CPU.
-    fake = _FakeLlamaCpp(system_info)
-    with local._without_amx(fake):
-        assert fake.llama_cpp.llama_model_default_params().use_extra_bufts is extra_buffers
-    assert fake.llama_model_default_params().use_extra_bufts is True  # put back
+    # extra buffer types, which are left out on such a CPU.
+    from summarize.runtime import llama_class
+
+    assert llama_class(_FakeLlamaCpp(system_info))().loaded_with is extra_buffers

@@ -70,3 +70,50 @@ def test_cheap_grammar_sampling_chooses_the_tokens_llama_cpp_would():
         del ours.cheap_grammar
     assert written == expected
     assert json.loads(written)["city"]
+
+
+STATE_RUN = """
+import json, sys
+import httpx2, llama_cpp
+from summarize.local import LocalModel
+model = LocalModel.shared("qwen2.5-coder-1.5b")
+body = {"messages": [{"role": "system", "content": sys.argv[1]},
+                     {"role": "user", "content": "Name one river of Europe."}],
+        "temperature": 0.0, "max_tokens": 12}
+request = httpx2.Request("POST", "http://embedded/v1/chat/completions", json=body)
+answer = model.handle(request).json()["choices"][0]["message"]["content"]
+read = llama_cpp.llama_perf_context(model.llama().ctx).n_p_eval
+print(json.dumps({"answer": answer, "read": read}))
+"""
+
+
+def test_a_second_process_restores_the_system_prompts_state(tmp_path):
+    """The first process reads the system prompt and saves its state; the next loads it,
+    reads only the rest of the prompt, and answers the same."""
+    pytest.importorskip("llama_cpp", reason="needs pip install '.[local]'")
+    import os
+    import subprocess
+    import sys
+
+    from summarize.cache import cache_root
+
+    system = "You answer in one word. " * 40  # a system prompt worth keeping
+    weights = cache_root() / "models"
+    env = {**os.environ, "SUMMARIZE_CACHE_DIR": str(tmp_path)}
+    (tmp_path / "models").symlink_to(weights)  # the joined weights, not a copy
+
+    def run() -> dict:
+        done = subprocess.run(
+            [sys.executable, "-c", STATE_RUN, system],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(done.stdout.splitlines()[-1])
+
+    first = run()
+    assert len(list((tmp_path / "prompt-state").glob("*.bin"))) == 1
+    second = run()
+    assert second["answer"] == first["answer"]
+    assert second["read"] < first["read"] - 200  # the system prompt was not read again
