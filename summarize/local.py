@@ -201,8 +201,8 @@ def ensure_weights(name: str, model_path: str | os.PathLike[str] | None = None) 
 def _llama_request(body: dict[str, Any]) -> dict[str, Any]:
     """Adapt an OpenAI chat request to ``Llama.create_chat_completion``.
 
-    llama-cpp-python takes a JSON schema as ``{"type": "json_object", "schema": ...}``
-    and rejects OpenAI's ``json_schema`` form; the schema becomes a grammar.
+    llama-cpp-python rejects OpenAI's ``json_schema`` form; the schema becomes a grammar
+    here (``_json_grammar``).
     """
     kwargs: dict[str, Any] = {
         "messages": body["messages"],
@@ -218,13 +218,28 @@ def _llama_request(body: dict[str, Any]) -> dict[str, Any]:
         kwargs["seed"] = body["seed"]
     response_format = body.get("response_format")
     if response_format and response_format.get("type") == "json_schema":
-        kwargs["response_format"] = {
-            "type": "json_object",
-            "schema": response_format["json_schema"]["schema"],
-        }
+        schema = response_format["json_schema"]["schema"]
+        kwargs["grammar"] = _json_grammar(json.dumps(schema, sort_keys=True))
     elif response_format:
         kwargs["response_format"] = response_format
     return kwargs
+
+
+# llama-cpp-python's JSON-schema converter lets a string hold any character but '"' and
+# '\\', raw newlines and other control characters included, which no JSON parser accepts:
+# an answer the grammar allowed could not be read (a GUM article failed three answers
+# so). JSON's own rule for a string's characters, as llama.cpp's converter writes it:
+_LOOSE_CHAR = r'char ::= [^"\\] |'
+_JSON_CHAR = r'char ::= [^"\\\x7F\x00-\x1F] |'
+
+
+@lru_cache(maxsize=32)
+def _json_grammar(schema: str) -> Any:
+    """The grammar that holds the model to a JSON schema (given as JSON text)."""
+    from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+
+    gbnf = json_schema_to_gbnf(schema).replace(_LOOSE_CHAR, _JSON_CHAR)
+    return LlamaGrammar.from_string(gbnf, verbose=False)
 
 
 def _error(status: int, message: str, code: str | None = None) -> httpx2.Response:

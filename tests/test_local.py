@@ -128,8 +128,14 @@ def test_json_schema_requests_become_llama_cpp_grammar_requests():
             "json_schema": {"name": "Brief", "schema": schema},
         },
     }
+    pytest.importorskip("llama_cpp", reason="the grammar is llama-cpp-python's")
     kwargs = local._llama_request(body)
-    assert kwargs["response_format"] == {"type": "json_object", "schema": schema}
+    assert "response_format" not in kwargs
+    rules = dict(line.split(" ::= ", 1) for line in kwargs["grammar"]._grammar.splitlines())
+    assert rules["a-kv"] == '"\\"a\\"" space ":" space string'
+    # A string's characters are JSON's: no raw newline or other control character (the
+    # converter's own rule allows them, and then the answer is no JSON).
+    assert rules["char"].startswith('[^"\\\\\\x7F\\x00-\\x1F] |')
     assert kwargs["max_tokens"] == 100
     assert kwargs["repeat_penalty"] == local.REPEAT_PENALTY
     assert kwargs["stream"] is False
