@@ -354,7 +354,7 @@ def _entities(doc: Doc) -> tuple[list[Entity], dict[int, Entity]]:
             continue
         cluster = clusters.setdefault(_key(span.text), _Cluster())
         cluster.labels[ent.label_] += 1
-        cluster.surfaces[span.text] += 1
+        cluster.surfaces[" ".join(span.text.split())] += 1  # a name is one line
         cluster.spans.append(span)
     _join(clusters)
     gazetteer = _Gazetteer.get()
@@ -987,5 +987,6 @@ def _dates(doc: Doc, published: dt.date | None) -> list[DateMention]:
             continue
         date = resolve(ent.text, published, ent.sent.text)
         if date is not None:
-            found[ent.text.casefold()] = DateMention(ent.text, ent.start_char, date)
+            words = " ".join(ent.text.split())  # an entity can end in a paragraph break
+            found[words.casefold()] = DateMention(words, ent.start_char, date)
     return list(found.values())

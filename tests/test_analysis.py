@@ -4,6 +4,7 @@ titles, quotations with their speakers, and dates; no model is involved."""
 from __future__ import annotations
 
 import sys
+from datetime import date
 
 import pytest
 
@@ -113,3 +114,15 @@ def test_an_article_in_another_language_is_split_into_sentences_and_has_no_entit
 def test_an_article_with_no_names_has_no_entities():
     analysis = analyse("It rained all day, and then it stopped. Nobody said anything.")
     assert analysis.entities == [] and analysis.quotations == []
+
+
+def test_names_and_dates_are_one_line():
+    # They are keys of the JSON the model writes (prose_model): a raw line break in one
+    # makes every answer invalid JSON (a GUM article's dateline ended in a paragraph break).
+    analysis = analyse(
+        "Monday, May 18, 2015 \n\nIndonesian military spokesman Fuad Basya said on Monday "
+        'that the navy would "not allow" the boats in.\n\nFuad\nBasya spoke in Jakarta.',
+        date(2015, 5, 18),
+    )
+    assert analysis.dates and all("\n" not in d.text for d in analysis.dates)
+    assert all("\n" not in name for e in analysis.entities for name in e.names)
