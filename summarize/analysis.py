@@ -294,6 +294,21 @@ def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
 # --- entities ---------------------------------------------------------------------
 
 
+def _lines(span: Span) -> list[Span]:
+    """The parts of an entity on either side of a line break: the tagger runs a dateline
+    into the next paragraph ("Monday, May 18, 2015 \\n\\nRecent"), and a name or a
+    date is one line."""
+    parts, start = [], span.start
+    for token in span:
+        if token.is_space and "\n" in token.text:
+            if token.i > start:
+                parts.append(span.doc[start : token.i])
+            start = token.i + 1
+    if span.end > start:
+        parts.append(span.doc[start : span.end])
+    return parts
+
+
 def _trimmed(span: Span) -> Span | None:
     """The entity without a leading "the" or punctuation and a trailing "and", "'s" or
     punctuation ("the Kremlin's" is "Kremlin"); None when nothing is left."""
@@ -349,13 +364,14 @@ def _entities(doc: Doc) -> tuple[list[Entity], dict[int, Entity]]:
     for ent in doc.ents:
         if ent.label_ not in _KIND_OF_LABEL:
             continue
-        span = _trimmed(ent)
-        if span is None or not any(c.isalpha() for c in span.text):
-            continue
-        cluster = clusters.setdefault(_key(span.text), _Cluster())
-        cluster.labels[ent.label_] += 1
-        cluster.surfaces[" ".join(span.text.split())] += 1  # a name is one line
-        cluster.spans.append(span)
+        for line in _lines(ent):
+            span = _trimmed(line)
+            if span is None or not any(c.isalpha() for c in span.text):
+                continue
+            cluster = clusters.setdefault(_key(span.text), _Cluster())
+            cluster.labels[ent.label_] += 1
+            cluster.surfaces[span.text] += 1
+            cluster.spans.append(span)
     _join(clusters)
     gazetteer = _Gazetteer.get()
     title_ranges: list[tuple[int, int]] = []
@@ -983,10 +999,12 @@ def _dates(doc: Doc, published: dt.date | None) -> list[DateMention]:
     """The article's words for when that resolve to a date, week, month or year, each once."""
     found: dict[str, DateMention] = {}
     for ent in doc.ents:
-        if ent.label_ != "DATE" or ent.text.casefold() in found:
+        if ent.label_ != "DATE":
             continue
-        date = resolve(ent.text, published, ent.sent.text)
-        if date is not None:
-            words = " ".join(ent.text.split())  # an entity can end in a paragraph break
-            found[words.casefold()] = DateMention(words, ent.start_char, date)
+        for line in _lines(ent):
+            if line.text.casefold() in found:
+                continue
+            date = resolve(line.text, published, line.sent.text)
+            if date is not None:
+                found[line.text.casefold()] = DateMention(line.text, line.start_char, date)
     return list(found.values())
