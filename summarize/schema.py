@@ -24,6 +24,7 @@ shown the sentence it invented writes it again.
 from __future__ import annotations
 
 from contextvars import ContextVar
+import re
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -56,6 +57,7 @@ MAX_TIMELINE = 6
 # A quoted speaker's stance is what their quotes and the sentences naming them say: this
 # share of its naming words must be there (a paraphrase keeps fewer of them than a key point).
 MIN_STANCE_SUPPORT = 0.5
+_SITE_SEPARATOR = re.compile(r"\s[|\u2013\u2014-]\s")  # "Story | Site", "Story - Site"
 
 ActorKind = Literal["person", "organization", "country", "place", "group", "other"]
 
@@ -237,11 +239,18 @@ class Prose(_Strict):
                 f"The headline has {words} words; write one line of at most 15 words.",
                 "The headline must be one line of at most 15 words.",
             )
+        # The article's own title is a fair headline; a page's title that still carries
+        # the site's name ("... | Example News": the extraction found no site name to take
+        # off) is not one.
         title = context.get("title")
-        if title and " ".join(self.headline.split()) == " ".join(title.split()):
+        if (
+            title
+            and " ".join(self.headline.split()) == " ".join(title.split())
+            and _SITE_SEPARATOR.search(title)
+        ):
             raise _problem(
                 "headline_is_the_title",
-                "The headline is the page's title: write one of your own.",
+                "The headline is the page's title with the site's name: write one of your own.",
                 "The headline must be your own, not the page's title.",
             )
         stated = [
