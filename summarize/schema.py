@@ -23,8 +23,8 @@ shown the sentence it invented writes it again.
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 import re
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Literal
 
