@@ -59,6 +59,7 @@ class ArticleIndex:
             self._positions.setdefault(word, []).append(i)
         self._sentence_spans = sentences if sentences is not None else [(0, len(text))]
         self._supporting: dict[tuple[str, int], list[str]] = {}
+        self._naming: dict[tuple[str, ...], list[str]] = {}
 
     @staticmethod
     @lru_cache(maxsize=32)
@@ -130,16 +131,30 @@ class ArticleIndex:
 
     def sentences_naming(self, names: list[str]) -> list[str]:
         """The article's sentences that have one of ``names`` (its words, in a row)."""
-        wanted = [_words(name) for name in names if _words(name)]
+        # Asked for each actor by the stance check and again by the assembly.
+        key = tuple(names)
+        if key not in self._naming:
+            self._naming[key] = self._find_naming(names)
+        return list(self._naming[key])
+
+    def _find_naming(self, names: list[str]) -> list[str]:
+        wanted = [words for words in map(_words, names) if words]
         return [
             sentence
-            for sentence, words in zip(self.sentences, self._sentence_word_lists, strict=True)
-            if any(_contains(words, name) for name in wanted)
+            for sentence, words, vocabulary in zip(
+                self.sentences, self._sentence_word_lists, self._sentence_vocabularies, strict=True
+            )
+            # The set look-up first: most sentences lack the name's first word.
+            if any(name[0] in vocabulary and _contains(words, name) for name in wanted)
         ]
 
     @cached_property
     def _sentence_word_lists(self) -> list[list[str]]:
         return [_words(sentence) for sentence in self.sentences]
+
+    @cached_property
+    def _sentence_vocabularies(self) -> list[set[str]]:
+        return [set(words) for words in self._sentence_word_lists]
 
     @cached_property
     def _sentence_count(self) -> Counter[str]:
