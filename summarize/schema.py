@@ -23,6 +23,7 @@ shown the sentence it invented writes it again.
 
 from __future__ import annotations
 
+import json
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Literal
@@ -193,6 +194,13 @@ class Prose(_Strict):
     key_points: list[str] = Field(min_length=MIN_KEY_POINTS, max_length=MAX_KEY_POINTS)
     open_questions: list[QuestionProse] = Field(min_length=1, max_length=MAX_QUESTIONS)
 
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """pydantic's JSON schema of this model, generated once per model and arguments
+        (instructor asks for it on every request in its JSON modes, ~15 ms each time);
+        every caller gets a copy of its own to change."""
+        return json.loads(_json_schema(cls, args, tuple(sorted(kwargs.items()))))
+
     @property
     def roles(self) -> dict[int, dict[str, Any]]:
         """Each listed actor's role and stance, by the actor's number (from 1)."""
@@ -285,6 +293,11 @@ class Prose(_Strict):
                 name=repr(entity.name),
                 stance=repr(prose["says"]),
             )
+
+
+@lru_cache(maxsize=256)
+def _json_schema(model: type[Prose], args: tuple[Any, ...], kwargs: tuple[Any, ...]) -> str:
+    return json.dumps(super(Prose, model).model_json_schema(*args, **dict(kwargs)))
 
 
 @lru_cache(maxsize=256)
