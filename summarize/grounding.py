@@ -162,7 +162,7 @@ class ArticleIndex:
         return Counter(word for words in self._sentence_words for word in words)
 
     @cached_property
-    def _sentence_words(self) -> list[set[str]]:
+    def _sentence_words(self) -> list[frozenset[str]]:
         return [_stems(sentence) for sentence in self.sentences]
 
     def passage(self, quote: str) -> str | None:
@@ -219,15 +219,20 @@ def _stem(word: str) -> str:
         return _STEMMER.stemWord(word)
 
 
-def _stems(text: str) -> set[str]:
+# The same passages are stemmed again and again: the sentences naming an actor for its
+# role, then its stance; a key point for its check, then its evidence; and every brief of
+# one article (a batch, the cache's misses) the same ones. Both are cached by text.
+@lru_cache(maxsize=1024)
+def _stems(text: str) -> frozenset[str]:
     """The stems of the words of ``text``, so that "expects" and "expected" compare equal."""
-    return {_stem(word) for word in _words(text)}
+    return frozenset(_stem(word) for word in _words(text))
 
 
-def naming_words(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def naming_words(text: str) -> frozenset[str]:
     """The stems of the words of ``text`` that say what it is about (all but the most
     common ones)."""
-    return {_stem(word) for word in _words(text) if word not in _FUNCTION_WORDS}
+    return frozenset(_stem(word) for word in _words(text) if word not in _FUNCTION_WORDS)
 
 
 def support(point: str, passages: list[str]) -> float:
