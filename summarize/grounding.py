@@ -244,6 +244,7 @@ def support(point: str, passages: list[str]) -> float:
     return len(wanted & held) / len(wanted) if wanted else 0.0
 
 
+@lru_cache(maxsize=4096)  # every brief of an article compares its quotes by it
 def name_key(name: str) -> str:
     """The form in which two names are compared: words only, case folded."""
     return " ".join(_words(name))

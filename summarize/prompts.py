@@ -29,8 +29,9 @@ def curl_quotes(text: str) -> str:
     return _STRAIGHT_QUOTED.sub("\u201c\\1\u201d", text).replace('"', "\u201d")
 
 
+@lru_cache(maxsize=1)
 def default_template_dir() -> Path:
-    """The templates shipped with the package (or the repository's ``prompts/``)."""
+    """The templates shipped with the package (or the repository's ``prompts/``), found once."""
     package = Path(__file__).parent
     installed = package / "prompts"  # where the wheel puts them
     return installed if installed.is_dir() else package.parent / "prompts"
