@@ -1,6 +1,6 @@
 """The batch path against a loopback OpenAI-compatible server, measured side by side.
 
-    python bench/batch.py [--articles 1024]
+    python bench/batch.py [--articles 1024] [--only a|b|c]
 
 The server (tests/faultserver.py, in its own process) answers every request
 with the embedded model's recorded brief of the seed article after a fixed
@@ -9,7 +9,9 @@ validation against the article (grounding), and a JSONL line written.
 
 (a) 250 ms delay, concurrency 32: throughput against the ideal 32 / 0.25 s = 128/s.
 (b) no delay, concurrency 1: per-article time between consecutive written lines
-    (the overhead of the whole path), median and p90.
+    (the overhead of the whole path), median and p90; and the client's process CPU
+    time per article, which a shared machine's other load inflates less than the
+    wall time.
 (c) a cache hit: ``summarize`` of an article whose brief is cached, median of 50.
 """
 
@@ -93,15 +95,19 @@ def throughput(articles: int, concurrency: int, delay: float) -> float:
         process.terminate()
 
 
-def overhead(articles: int) -> list[float]:
+def overhead(articles: int) -> tuple[list[float], float]:
+    """The gaps between consecutive results, and the client's process CPU seconds per
+    article (the mean over the same gaps), after a warm-up."""
     process, url = start_server(0.0)
     try:
         items = [BatchItem(id=str(n), text=SEED) for n in range(articles)]
         stamps: list[float] = []
+        cpu: list[float] = []
         problems: list[str] = []
 
         def stamp(record: ItemResult) -> None:
             stamps.append(time.perf_counter())
+            cpu.append(time.process_time())
             checked(record, problems)
 
         with tempfile.TemporaryDirectory() as tmp:
@@ -110,7 +116,8 @@ def overhead(articles: int) -> list[float]:
             )
         if problems:
             raise FailedRun(f"{len(problems)} of {articles} articles: {problems[0]}")
-        return [b - a for a, b in itertools.pairwise(stamps[10:])]  # after warm-up
+        gaps = [b - a for a, b in itertools.pairwise(stamps[10:])]  # after warm-up
+        return gaps, (cpu[-1] - cpu[10]) / len(gaps)
     finally:
         process.terminate()
 
@@ -135,27 +142,34 @@ def cache_hits(times: int) -> list[float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1024)
+    parser.add_argument("--only", choices=("a", "b", "c"), help="one of the three measurements")
     args = parser.parse_args()
     try:
-        measure(args.articles)
+        measure(args.articles, args.only or "abc")
     except FailedRun as failed:
         print(f"FAILED: {failed}; no figures from this run", file=sys.stderr)
         return 1
     return 0
 
 
-def measure(articles: int) -> None:
-    rates = [throughput(articles, 32, 0.25) for _ in range(3)]
-    rate = statistics.median(rates)
-    print(
-        f"(a) 250 ms, concurrency 32, {articles} articles: {rate:.1f} articles/s median of 3 "
-        f"({', '.join(f'{r:.1f}' for r in rates)}) = {rate / 128:.1%} of the ideal 128/s"
-    )
-    gaps = sorted(overhead(max(articles // 4, 100)))
-    print(
-        f"(b) no delay, concurrency 1: {statistics.median(gaps) * 1000:.2f} ms per article median, "
-        f"p90 {gaps[int(len(gaps) * 0.9)] * 1000:.2f} ms ({len(gaps)} articles)"
-    )
+def measure(articles: int, which: str) -> None:
+    if "a" in which:
+        rates = [throughput(articles, 32, 0.25) for _ in range(3)]
+        rate = statistics.median(rates)
+        print(
+            f"(a) 250 ms, concurrency 32, {articles} articles: {rate:.1f} articles/s median of 3 "
+            f"({', '.join(f'{r:.1f}' for r in rates)}) = {rate / 128:.1%} of the ideal 128/s"
+        )
+    if "b" in which:
+        gaps, cpu = overhead(max(articles // 4, 100))
+        gaps.sort()
+        print(
+            f"(b) no delay, concurrency 1: {statistics.median(gaps) * 1000:.2f} ms per article "
+            f"median, p90 {gaps[int(len(gaps) * 0.9)] * 1000:.2f} ms ({len(gaps)} articles); "
+            f"client CPU {cpu * 1000:.2f} ms per article (mean)"
+        )
+    if "c" not in which:
+        return
     hits = sorted(cache_hits(50))
     print(
         f"(c) cache hit: {statistics.median(hits) * 1000:.2f} ms median, "

@@ -7,7 +7,9 @@ import hashlib
 import json
 import logging
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -249,10 +251,29 @@ def _served(spec: ModelSpec, api_key: str | None) -> ModelSpec:
     return served_model(spec, api_key)
 
 
-@lru_cache(maxsize=32)
+# The analyses of the last articles seen, by (text, date), least recently used first.
+_ANALYSES: OrderedDict[tuple[str, Any], Analysis] = OrderedDict()
+_ANALYSES_KEPT = 32
+_ANALYSES_LOCK = threading.Lock()
+
+
 def analysis_of(text: str, published: Any = None) -> Analysis:
     """The analysis of an article, made once (its parts and its token count reuse it)."""
-    return analyse(text, published)
+    key = (text, published)
+    with _ANALYSES_LOCK:
+        if key in _ANALYSES:
+            _ANALYSES.move_to_end(key)
+            return _ANALYSES[key]
+    analysis = analyse(text, published)
+    with _ANALYSES_LOCK:
+        _ANALYSES[key] = analysis
+        while len(_ANALYSES) > _ANALYSES_KEPT:
+            _ANALYSES.popitem(last=False)
+    return analysis
+
+
+def _is_analysed(article: Article) -> bool:
+    return (article.text, article.date) in _ANALYSES
 
 
 class _Call:
@@ -529,9 +550,13 @@ async def asummarize(
     settings = _settings(settings, locals())
     article = _article(article)
     # The analysis (a parse, ~0.5 s of CPU) and the token count (which may load the
-    # model's tokenizer) run off the event loop: other briefs' requests go on meanwhile.
-    await asyncio.to_thread(analysis_of, article.text, article.date)
-    parts = await asyncio.to_thread(split_for_context, article, settings)
+    # embedded model's tokenizer) run off the event loop: other briefs' requests go on
+    # meanwhile. An article analysed before and counted by an estimate take well under
+    # a millisecond: a thread would cost more than that, and a batch pays it per article.
+    if _is_analysed(article) and settings.model_spec.provider != "local":
+        parts = split_for_context(article, settings)
+    else:
+        parts = await asyncio.to_thread(_analysed_parts, article, settings)
     if len(parts) == 1:
         return await _abrief(article, settings, cache, client)
     started = time.perf_counter()
@@ -563,6 +588,11 @@ async def _abrief(
         else:
             return call.failed(call.error)
     return call.result(prose)
+
+
+def _analysed_parts(article: Article, settings: Settings) -> list[Article]:
+    analysis_of(article.text, article.date)
+    return split_for_context(article, settings)
 
 
 # Context windows known without asking: the embedded model's, and OpenAI's current models.

@@ -59,6 +59,7 @@ class ArticleIndex:
             self._positions.setdefault(word, []).append(i)
         self._sentence_spans = sentences if sentences is not None else [(0, len(text))]
         self._supporting: dict[tuple[str, int], list[str]] = {}
+        self._naming: dict[tuple[str, ...], list[str]] = {}
 
     @staticmethod
     @lru_cache(maxsize=32)
@@ -130,11 +131,21 @@ class ArticleIndex:
 
     def sentences_naming(self, names: list[str]) -> list[str]:
         """The article's sentences that have one of ``names`` (its words, in a row)."""
-        wanted = [_words(name) for name in names if _words(name)]
+        # Asked for each actor by the stance check and again by the assembly.
+        key = tuple(names)
+        if key not in self._naming:
+            self._naming[key] = self._find_naming(names)
+        return list(self._naming[key])
+
+    def _find_naming(self, names: list[str]) -> list[str]:
+        wanted = [words for words in map(_words, names) if words]
         return [
             sentence
-            for sentence, words in zip(self.sentences, self._sentence_word_lists, strict=True)
-            if any(_contains(words, name) for name in wanted)
+            for sentence, words, vocabulary in zip(
+                self.sentences, self._sentence_word_lists, self._sentence_vocabularies, strict=True
+            )
+            # The set look-up first: most sentences lack the name's first word.
+            if any(name[0] in vocabulary and _contains(words, name) for name in wanted)
         ]
 
     @cached_property
@@ -142,12 +153,16 @@ class ArticleIndex:
         return [_words(sentence) for sentence in self.sentences]
 
     @cached_property
+    def _sentence_vocabularies(self) -> list[set[str]]:
+        return [set(words) for words in self._sentence_word_lists]
+
+    @cached_property
     def _sentence_count(self) -> Counter[str]:
         """For each word, the number of the article's sentences that have it."""
         return Counter(word for words in self._sentence_words for word in words)
 
     @cached_property
-    def _sentence_words(self) -> list[set[str]]:
+    def _sentence_words(self) -> list[frozenset[str]]:
         return [_stems(sentence) for sentence in self.sentences]
 
     def passage(self, quote: str) -> str | None:
@@ -204,15 +219,20 @@ def _stem(word: str) -> str:
         return _STEMMER.stemWord(word)
 
 
-def _stems(text: str) -> set[str]:
+# The same passages are stemmed again and again: the sentences naming an actor for its
+# role, then its stance; a key point for its check, then its evidence; and every brief of
+# one article (a batch, the cache's misses) the same ones. Both are cached by text.
+@lru_cache(maxsize=1024)
+def _stems(text: str) -> frozenset[str]:
     """The stems of the words of ``text``, so that "expects" and "expected" compare equal."""
-    return {_stem(word) for word in _words(text)}
+    return frozenset(_stem(word) for word in _words(text))
 
 
-def naming_words(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def naming_words(text: str) -> frozenset[str]:
     """The stems of the words of ``text`` that say what it is about (all but the most
     common ones)."""
-    return {_stem(word) for word in _words(text) if word not in _FUNCTION_WORDS}
+    return frozenset(_stem(word) for word in _words(text) if word not in _FUNCTION_WORDS)
 
 
 def support(point: str, passages: list[str]) -> float:
@@ -224,6 +244,7 @@ def support(point: str, passages: list[str]) -> float:
     return len(wanted & held) / len(wanted) if wanted else 0.0
 
 
+@lru_cache(maxsize=4096)  # every brief of an article compares its quotes by it
 def name_key(name: str) -> str:
     """The form in which two names are compared: words only, case folded."""
     return " ".join(_words(name))

@@ -448,15 +448,16 @@ def _reask_afresh(client: Any, temperature: float, seed: int | None = None) -> N
         return kwargs
 
     def prepared(kwargs: dict[str, Any]) -> dict[str, Any]:
-        # The same JSON on the wire, sent as is: openai would walk the messages and
-        # the schema through its TypedDict transforms on every request (typing
-        # introspection per key; a third of a batch's overhead per brief), and
-        # they are plain JSON already. `messages` is a required argument: [] stands
-        # in for it and the body's own value replaces it.
+        # The same JSON on the wire, sent as is: openai would walk every field through
+        # its TypedDict transforms on every request (typing introspection per key: the
+        # messages' union of TypedDicts, the model's literal of every model name; a
+        # third of a batch's overhead per brief), and they are plain JSON already.
+        # `messages` and `model` are required arguments: omitted there, given here.
         kwargs = dict(afresh(kwargs))  # a copy: instructor re-asks from the original
         as_is = {key: kwargs.pop(key) for key in _SENT_AS_IS if key in kwargs}
         kwargs["extra_body"] = {**(kwargs.get("extra_body") or {}), **as_is}
-        kwargs.setdefault("messages", [])
+        kwargs.setdefault("messages", _omitted())
+        kwargs.setdefault("model", _omitted())
         return kwargs
 
     if isinstance(client, _openai_async_client()):
@@ -469,14 +470,29 @@ def _reask_afresh(client: Any, temperature: float, seed: int | None = None) -> N
         client.chat.completions.create = lambda *args, **kwargs: create(*args, **prepared(kwargs))
 
 
-# Request fields that are plain JSON (see _reask_afresh's prepared()).
-_SENT_AS_IS = ("messages", "response_format", "tools", "tool_choice")
+# Request fields that are plain JSON (see _reask_afresh's prepared()), in openai's order.
+_SENT_AS_IS = (
+    "messages",
+    "model",
+    "max_tokens",
+    "response_format",
+    "seed",
+    "temperature",
+    "tool_choice",
+    "tools",
+)
 
 
 def _openai_async_client() -> type:
     import openai
 
     return openai.AsyncOpenAI
+
+
+def _omitted() -> Any:
+    import openai
+
+    return openai.omit
 
 
 def build_client(

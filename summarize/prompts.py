@@ -3,6 +3,7 @@ the prose of a brief, listing the actors and dates the analysis found, by number
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,7 @@ TEMPLATE_NAMES = ("system.j2", "user.j2")
 _STRAIGHT_QUOTED = re.compile(r'"([^"\n]*)"')
 
 
+@lru_cache(maxsize=256)
 def curl_quotes(text: str) -> str:
     """Straight double quotes as typographic ones.
 
@@ -27,8 +29,9 @@ def curl_quotes(text: str) -> str:
     return _STRAIGHT_QUOTED.sub("\u201c\\1\u201d", text).replace('"', "\u201d")
 
 
+@lru_cache(maxsize=1)
 def default_template_dir() -> Path:
-    """The templates shipped with the package (or the repository's ``prompts/``)."""
+    """The templates shipped with the package (or the repository's ``prompts/``), found once."""
     package = Path(__file__).parent
     installed = package / "prompts"  # where the wheel puts them
     return installed if installed.is_dir() else package.parent / "prompts"
@@ -99,11 +102,20 @@ def render_messages(
         "language": language or "the language of the article",
         "summary_sentences": summary_sentences,
     }
+    rendering = json.dumps(values)
     try:
-        system, user = (_template(directory, n).render(values) for n in TEMPLATE_NAMES)
+        system, user = (_rendered(_template(directory, n), rendering) for n in TEMPLATE_NAMES)
     except jinja2.UndefinedError as exc:
         raise ConfigurationError(f"template in {directory} uses an unknown value: {exc}") from None
     return [
         {"role": "system", "content": system.strip()},
         {"role": "user", "content": user.strip()},
     ]
+
+
+@lru_cache(maxsize=64)
+def _rendered(template: jinja2.Template, values: str) -> str:
+    """``template`` rendered with ``values`` (as JSON), once: every brief of one article (a
+    batch, a re-run) asks for the same prompt. A template file changed on disk is loaded
+    as a new ``Template``, so it is rendered afresh."""
+    return template.render(json.loads(values))

@@ -449,6 +449,8 @@ def test_the_request_carries_the_messages_and_the_schema_for_each_mode(server, a
     server.script = [Stream(chunks_of(recorded_answer(), tool=mode == "tools"))]
     run(server, article, mode=mode, on_text=lambda text: None)
     sent = server.requests[0]["json"]
+    assert sent["model"] == "test-model" and sent["max_tokens"] == 2048
+    assert sent["temperature"] == 0.0
     assert [m["role"] for m in sent["messages"]] == ["system", "user"]
     assert "Zelensky" in sent["messages"][1]["content"]
     if mode == "tools":

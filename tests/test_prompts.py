@@ -1,4 +1,5 @@
 import datetime as dt
+import os
 
 import pytest
 
@@ -43,6 +44,16 @@ def test_a_user_template_directory_is_used(tmp_path):
     system, user = render_messages(Article(text="Body."), [], [], templates=tmp_path)
     assert system["content"] == "Be brief."
     assert user["content"] == "ARTICLE: Body."
+
+
+def test_a_template_changed_on_disk_is_rendered_afresh(tmp_path):
+    (tmp_path / "system.j2").write_text("Be brief.")
+    (tmp_path / "user.j2").write_text("ARTICLE: {{ text }}")
+    article = Article(text="Body.")
+    assert render_messages(article, [], [], templates=tmp_path)[1]["content"] == "ARTICLE: Body."
+    (tmp_path / "user.j2").write_text("STORY: {{ text }}")
+    os.utime(tmp_path / "user.j2", (1, 1))  # a new modification time, however fast the write
+    assert render_messages(article, [], [], templates=tmp_path)[1]["content"] == "STORY: Body."
 
 
 def test_a_missing_template_is_a_clear_error(tmp_path):

@@ -4,7 +4,7 @@ case. The facts it refers to come from the analysis of the same article."""
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from summarize.analysis import analyse
 from summarize.grounding import ArticleIndex
@@ -83,6 +83,16 @@ def test_the_schema_has_a_field_for_each_listed_actor_and_date_by_name():
     assert actors["required"] == ["Donald Trump", "Volodymyr Zelensky"]
     assert list(schema["$defs"]["Timeline"]["properties"]) == ["Wednesday"]
     assert schema["properties"]["key_points"]["maxItems"] == MAX_KEY_POINTS_WRITTEN
+
+
+def test_the_schema_is_made_once_and_each_caller_gets_its_own_copy():
+    schema = PROSE.model_json_schema()
+    assert schema == BaseModel.model_json_schema.__func__(PROSE)  # pydantic's own
+    schema["properties"].clear()  # a caller that changes its copy
+    assert PROSE.model_json_schema() == BaseModel.model_json_schema.__func__(PROSE)
+    assert PROSE.model_json_schema(by_alias=False) == BaseModel.model_json_schema.__func__(
+        PROSE, by_alias=False
+    )
 
 
 def test_a_point_the_article_does_not_state_is_re_asked_without_quoting_it():
