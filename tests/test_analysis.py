@@ -8,7 +8,9 @@ import sys
 import pytest
 
 from summarize.analysis import (
+    GAZETTEER,
     PIPELINE_PACKAGE,
+    _Gazetteer,
     analyse,
     english_pipeline,
     is_english,
@@ -57,6 +59,12 @@ def test_the_labels_the_pipes_write_are_read_back():
     assert all(label in nlp.vocab.strings for label in labels)
     doc = nlp(read_article(SEED).text)
     assert all(t.tag_ and t.dep_ and t.norm_ and t.shape_ for t in doc)  # else a KeyError
+
+
+def test_the_shipped_gazetteer_is_what_countryinfo_gives():
+    """summarize/gazetteer.json is remade by scripts/gazetteer.py when countryinfo changes."""
+    assert _Gazetteer.from_countryinfo().to_json() == GAZETTEER.read_text(encoding="utf-8")
+    assert _Gazetteer.get().country("america") == "United States"
 
 
 def test_every_person_the_seed_article_names_is_a_person(seed):
