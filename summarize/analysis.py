@@ -28,7 +28,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -355,17 +355,13 @@ class _Cluster:
     spans: list[Span] = field(default_factory=list)
     merged_into: _Cluster | None = None
 
-    def root(self) -> _Cluster:
-        cluster = self
-        while cluster.merged_into is not None:
-            cluster = cluster.merged_into
-        return cluster
-
-    @property
+    # Read once the mentions are counted (by _join, for every pair of clusters), kept until
+    # a cluster absorbs another.
+    @cached_property
     def label(self) -> str:
         return self.labels.most_common(1)[0][0]
 
-    @property
+    @cached_property
     def words(self) -> list[str]:
         return _key(self.surfaces.most_common(1)[0][0]).split()
 
@@ -374,6 +370,8 @@ class _Cluster:
         self.surfaces += other.surfaces
         self.spans += other.spans
         other.merged_into = self
+        self.__dict__.pop("label", None)
+        self.__dict__.pop("words", None)
 
 
 def _entities(doc: Doc) -> tuple[list[Entity], dict[int, Entity]]:
@@ -666,7 +664,7 @@ def _attribute(
     entity_at: dict[int, Entity],
 ) -> list[Quotation]:
     """Each quotation with its speaker (see the module docstring)."""
-    text = doc.text
+    text = doc.text  # spaCy joins its tokens' texts anew at each ``doc.text``: read once
     quoted = {t.i for start, end in spans if (s := doc.char_span(start, end, "expand")) for t in s}
     paragraph_of = _paragraph_index(text)
     quotations: list[Quotation] = []
@@ -678,13 +676,13 @@ def _attribute(
         if _names_a_title(text, start) or _title_cased(text[start:end]):
             quotations.append(Quotation(text[start:end], start, end, None))
             continue
-        if (signed := _signed(doc, end, entities, entity_at)) is not None:
+        if (signed := _signed(doc, text, end, entities, entity_at)) is not None:
             speaker = signed
         elif (verb := _reporting_verb(span, quoted)) is not None:
             speaker = _speaker(verb, span, quoted, entities, entity_at)
-        if speaker is None and quotations and _stands_alone(span):
+        if speaker is None and quotations and _stands_alone(span, text):
             speaker = _continued(
-                doc, quotations[-1], start, paragraph_of, entities, entity_at, quoted
+                doc, text, quotations[-1], start, paragraph_of, entities, entity_at, quoted
             )
         quotations.append(Quotation(text[start:end], start, end, speaker.name if speaker else None))
     return quotations
@@ -692,6 +690,7 @@ def _attribute(
 
 def _continued(
     doc: Doc,
+    text: str,
     before: Quotation,
     start: int,
     paragraph_of: Any,
@@ -702,7 +701,7 @@ def _continued(
     """The speaker of the quotation before, which a quotation standing alone continues when
     it is near, no other person is named in between, and it was not a signed epigraph."""
     near = paragraph_of(start) - paragraph_of(before.start) <= _CONTINUATION_PARAGRAPHS
-    if not near or before.speaker is None or _SIGNATURE.match(doc.text, before.end):
+    if not near or before.speaker is None or _SIGNATURE.match(text, before.end):
         return None
     if _other_person_between(doc, before.end, start, before.speaker, entity_at, quoted):
         return None
@@ -851,15 +850,15 @@ def _title_cased(text: str) -> bool:
 
 
 def _signed(
-    doc: Doc, end: int, entities: list[Entity], entity_at: dict[int, Entity]
+    doc: Doc, text: str, end: int, entities: list[Entity], entity_at: dict[int, Entity]
 ) -> Entity | None:
     """The person a quotation is signed by: a dash and a name alone on the rest of its
     line ('"..." - Matthew Ingram'); a name and a date there cite a source headline."""
-    found = _SIGNATURE.match(doc.text, end)
+    found = _SIGNATURE.match(text, end)
     if found is None:
         return None
-    line_end = doc.text.find("\n", found.end())
-    name = doc.text[found.end() : line_end if line_end >= 0 else len(doc.text)].strip()
+    line_end = text.find("\n", found.end())
+    name = text[found.end() : line_end if line_end >= 0 else len(text)].strip()
     if not re.fullmatch(r"[^\W\d_][\w.' -]*", name):
         return None
     token = doc.char_span(found.end(), found.end() + 1, alignment_mode="expand")
@@ -997,10 +996,9 @@ def _titled(
     return None
 
 
-def _stands_alone(span: Span) -> bool:
+def _stands_alone(span: Span, text: str) -> bool:
     """True when the quotation opens its sentence and ends its paragraph: no narration
     after it names a speaker."""
-    text = span.doc.text
     before = text[span[0].sent.start_char : span.start_char]
     after_end = text.find("\n", span.end_char)
     after = text[span.end_char : after_end if after_end >= 0 else len(text)]
