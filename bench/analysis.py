@@ -25,9 +25,10 @@ clocks = lambda: (time.perf_counter(), time.process_time())
 started = clocks()
 import spacy
 imported = clocks()
-from summarize.analysis import _Gazetteer, analyse, english_pipeline
+from summarize.analysis import analyse, english_pipeline
+from summarize.analysis.gazetteer import Gazetteer
 from summarize.article import read_article
-english_pipeline(); _Gazetteer.get()
+english_pipeline(); Gazetteer.get()
 loaded = clocks()
 article = read_article("fixtures/articles/trump-putin-call-2025-02-13.txt")
 analysis = analyse(article.text, article.date)

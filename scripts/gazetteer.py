@@ -1,5 +1,5 @@
-"""Write summarize/gazetteer.json, the countries and capitals the analysis knows, from
-countryinfo. Run after upgrading countryinfo (tests/test_analysis.py checks they agree):
+"""Write summarize/analysis/gazetteer.json, the countries and capitals the analysis knows,
+from countryinfo. Run after upgrading countryinfo (tests/test_analysis.py checks they agree):
 
     python scripts/gazetteer.py
 """
@@ -11,8 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from summarize.analysis import GAZETTEER, _Gazetteer
+from summarize.analysis.gazetteer import GAZETTEER, Gazetteer
 
 if __name__ == "__main__":
-    GAZETTEER.write_text(_Gazetteer.from_countryinfo().to_json(), encoding="utf-8")
+    GAZETTEER.write_text(Gazetteer.from_countryinfo().to_json(), encoding="utf-8")
     print(f"wrote {GAZETTEER}")

@@ -7,15 +7,9 @@ import sys
 
 import pytest
 
-from summarize.analysis import (
-    GAZETTEER,
-    PIPELINE_PACKAGE,
-    _Gazetteer,
-    analyse,
-    english_pipeline,
-    is_english,
-    pipeline_folder,
-)
+from summarize.analysis import PIPELINE_PACKAGE, analyse, english_pipeline, is_english
+from summarize.analysis.gazetteer import GAZETTEER, Gazetteer
+from summarize.analysis.pipeline import pipeline_folder
 from summarize.article import read_article
 from tests.conftest import ROOT, SEED
 
@@ -62,9 +56,9 @@ def test_the_labels_the_pipes_write_are_read_back():
 
 
 def test_the_shipped_gazetteer_is_what_countryinfo_gives():
-    """summarize/gazetteer.json is remade by scripts/gazetteer.py when countryinfo changes."""
-    assert _Gazetteer.from_countryinfo().to_json() == GAZETTEER.read_text(encoding="utf-8")
-    assert _Gazetteer.get().country("america") == "United States"
+    """summarize/analysis/gazetteer.json is remade by scripts/gazetteer.py when countryinfo changes."""
+    assert Gazetteer.from_countryinfo().to_json() == GAZETTEER.read_text(encoding="utf-8")
+    assert Gazetteer.get().country("america") == "United States"
 
 
 def test_every_person_the_seed_article_names_is_a_person(seed):
