@@ -5,7 +5,7 @@
 The gold (bench/gold/quotations.jsonl, see its README) lists every span inside
 quotation marks of the 24 GUM articles and the project's own articles, with
 its kind and its speaker, labelled by reading them. The analysis
-(summarize/analysis.py) is run on each article and its quotations matched to
+(summarize/analysis/) is run on each article and its quotations matched to
 the gold's by their opening words.
 
 - precision: of the quotations the analysis gives a speaker, the share whose

