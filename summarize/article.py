@@ -36,6 +36,9 @@ _DOCUMENTS = (
     (b"\x1f\x8b", "gzip-compressed", "decompress it first (gunzip) and give the text"),
 )
 
+# Between a story's title and its site's name in a page title: "Story | Site", "Site - Story".
+SITE_SEPARATOR = re.compile(r"\s+[|\u2013\u2014-]\s+")
+
 
 class Article(BaseModel):
     """The text to summarise, with what is known about it."""

@@ -24,7 +24,6 @@ shown the sentence it invented writes it again.
 from __future__ import annotations
 
 import json
-import re
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Literal
@@ -40,6 +39,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from summarize.article import SITE_SEPARATOR
 from summarize.grounding import MIN_SUPPORT, ArticleIndex, support
 
 # Item caps keep a small model from looping; they are also in the JSON schema
@@ -58,7 +58,6 @@ MAX_TIMELINE = 6
 # A quoted speaker's stance is what their quotes and the sentences naming them say: this
 # share of its naming words must be there (a paraphrase keeps fewer of them than a key point).
 MIN_STANCE_SUPPORT = 0.5
-_SITE_SEPARATOR = re.compile(r"\s[|\u2013\u2014-]\s")  # "Story | Site", "Story - Site"
 
 ActorKind = Literal["person", "organization", "country", "place", "group", "other"]
 
@@ -254,7 +253,7 @@ class Prose(_Strict):
         if (
             title
             and " ".join(self.headline.split()) == " ".join(title.split())
-            and _SITE_SEPARATOR.search(title)
+            and SITE_SEPARATOR.search(title)
         ):
             raise _problem(
                 "headline_is_the_title",
@@ -290,11 +289,11 @@ class Prose(_Strict):
                 said=said,
             )
         self.key_points = kept
-        self._check_stances(context, article, dropped)
+        self._check_stances(context, article, left_out)
         return self
 
     def _check_stances(
-        self, context: dict[str, Any], article: ArticleIndex, dropped: list[str] | None
+        self, context: dict[str, Any], article: ArticleIndex, left_out: list[str]
     ) -> None:
         """A quoted speaker's stance is what their quotes and the sentences that name them
         say. One that is not (a small model gives one speaker another's words) is replaced
@@ -303,7 +302,6 @@ class Prose(_Strict):
         without asking the model again for one field."""
         listed = context.get("actors") or []
         actors = getattr(self, "actors", None)
-        left_out = dropped if dropped is not None else self._left_out
         for number, prose in self.roles.items():
             entity = listed[number - 1] if number <= len(listed) else None
             if entity is None or not entity.quotes:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from typing import Any
 
 import httpx2
 
-from summarize.article import Article
+from summarize.article import SITE_SEPARATOR, Article
 from summarize.errors import InputError
 
 # Fewer words than this is a teaser, a menu or an error page, not an article.
@@ -65,7 +64,7 @@ def _without_site(title: str | None, site: str | None) -> str | None:
     the article's title, for the prompt and the check that the headline is not it."""
     if not title:
         return None
-    parts = [part.strip() for part in re.split(r"\s+[|\u2013\u2014-]\s+", title)]
+    parts = [part.strip() for part in SITE_SEPARATOR.split(title)]
     if site and len(parts) > 1:
         named = [
             p for p in parts if p.casefold() in site.casefold() or site.casefold() in p.casefold()
