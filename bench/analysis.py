@@ -25,9 +25,9 @@ clocks = lambda: (time.perf_counter(), time.process_time())
 started = clocks()
 import spacy
 imported = clocks()
-from summarize.analysis import analyse, english_pipeline
-from summarize.analysis.gazetteer import Gazetteer
-from summarize.article import read_article
+from summarize._analysis import analyse, english_pipeline
+from summarize._analysis.gazetteer import Gazetteer
+from summarize._article import read_article
 english_pipeline(); Gazetteer.get()
 loaded = clocks()
 article = read_article("fixtures/articles/trump-putin-call-2025-02-13.txt")

@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarize.grounding import ArticleIndex  # noqa: E402
+from summarize._grounding import ArticleIndex  # noqa: E402
 
 ACTOR_TYPES = {"person", "organization", "place"}
 MIN_SALIENCE = 3  # of the 5 reference summaries
@@ -156,7 +156,7 @@ def score_article(record: dict, line: dict | None, rouge: object) -> dict:
 
 def count_tokens(text: str) -> int:
     """Tokens of ``text`` by the embedded model's tokenizer (the estimate without it)."""
-    from summarize.core import _local_token_counter
+    from summarize._core import _local_token_counter
 
     return _local_token_counter("qwen2.5-coder-1.5b", None)(text)
 
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     args, batch_options = parser.parse_known_args(argv)
 
     if not args.score_only:
-        from summarize.cli import main as summarize_main
+        from summarize._cli import main as summarize_main
 
         code = summarize_main(["batch", args.dataset, "-o", args.output, *batch_options])
         if code not in (0, 6):  # 6: some articles failed; they are scored as failures

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarize.article import read_article  # noqa: E402
+from summarize._article import read_article  # noqa: E402
 
 _WORD = re.compile(r"\w+")
 

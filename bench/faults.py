@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summarize import Article, Settings, SummarizeError, summarize  # noqa: E402
-from summarize.cli import exit_code  # noqa: E402
-from summarize.llm import RetryPolicy  # noqa: E402
+from summarize._cli import exit_code  # noqa: E402
+from summarize._llm import RetryPolicy  # noqa: E402
 from tests.faultserver import Drop, FaultServer, Reply, completion  # noqa: E402
 from tests.test_faults import SECRET, recorded_answer  # noqa: E402
 

@@ -69,8 +69,8 @@ def _counting_calls(llama_class: Any, calls: list[dict]) -> None:
 
 
 def run_floor(model: str) -> dict:
-    from summarize.llm import parse_model_spec
-    from summarize.local import LocalModel
+    from summarize._llm import parse_model_spec
+    from summarize._local import LocalModel
 
     began = time.perf_counter()
     llama = LocalModel.shared(parse_model_spec(model).model).llama()
@@ -90,8 +90,8 @@ def run_floor(model: str) -> dict:
 def run_brief(model: str) -> dict:
     import llama_cpp
 
-    from summarize import cli
-    from summarize.local import LocalModel
+    from summarize import _cli as cli
+    from summarize._local import LocalModel
 
     calls: list[dict] = []
     _counting_calls(llama_cpp.Llama, calls)

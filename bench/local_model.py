@@ -33,10 +33,10 @@ MODELS = ["local/qwen2.5-coder-1.5b", "local/qwen2.5-coder-0.5b"]
 def one_run(model: str) -> dict:
     """Summarise the seed article once in this process and measure it."""
     from summarize import Article, summarize
-    from summarize.errors import SummarizeError
-    from summarize.llm import parse_model_spec
-    from summarize.local import LocalModel
-    from summarize.render import draft
+    from summarize._errors import SummarizeError
+    from summarize._llm import parse_model_spec
+    from summarize._local import LocalModel
+    from summarize._render import draft
 
     spec = parse_model_spec(model)
     started = time.perf_counter()

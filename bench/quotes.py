@@ -5,7 +5,7 @@
 The gold (bench/gold/quotations.jsonl, see its README) lists every span inside
 quotation marks of the 24 GUM articles and the project's own articles, with
 its kind and its speaker, labelled by reading them. The analysis
-(summarize/analysis/) is run on each article and its quotations matched to
+(summarize/_analysis/) is run on each article and its quotations matched to
 the gold's by their opening words.
 
 - precision: of the quotations the analysis gives a speaker, the share whose
@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarize.analysis import analyse  # noqa: E402
-from summarize.article import Article, read_article  # noqa: E402
+from summarize._analysis import analyse  # noqa: E402
+from summarize._article import Article, read_article  # noqa: E402
 
 GOLD = ROOT / "bench/gold/quotations.jsonl"
 GUM = ROOT.parent / "shared/data/gum_news/gum_news_24.jsonl"

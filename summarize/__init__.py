@@ -15,33 +15,33 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "summarize": "summarize.core",
-    "asummarize": "summarize.core",
-    "Settings": "summarize.core",
-    "BriefResult": "summarize.core",
-    "Usage": "summarize.core",
-    "RetryPolicy": "summarize.llm",
-    "Article": "summarize.article",
-    "read_article": "summarize.article",
-    "Brief": "summarize.schema",
-    "KeyPoint": "summarize.schema",
-    "Actor": "summarize.schema",
-    "OpenQuestion": "summarize.schema",
-    "TimelineEvent": "summarize.schema",
-    "BriefCache": "summarize.cache",
-    "abatch": "summarize.batch",
-    "run_batch": "summarize.batch",
-    "read_items": "summarize.batch",
-    "BatchItem": "summarize.batch",
-    "ItemResult": "summarize.batch",
-    "ItemError": "summarize.batch",
-    "BatchTotals": "summarize.batch",
-    "SummarizeError": "summarize.errors",
-    "InputError": "summarize.errors",
-    "ArticleTooLongError": "summarize.errors",
-    "ConfigurationError": "summarize.errors",
-    "ModelError": "summarize.errors",
-    "GroundingError": "summarize.errors",
+    "summarize": "summarize._core",
+    "asummarize": "summarize._core",
+    "Settings": "summarize._core",
+    "BriefResult": "summarize._core",
+    "Usage": "summarize._core",
+    "RetryPolicy": "summarize._llm",
+    "Article": "summarize._article",
+    "read_article": "summarize._article",
+    "Brief": "summarize._schema",
+    "KeyPoint": "summarize._schema",
+    "Actor": "summarize._schema",
+    "OpenQuestion": "summarize._schema",
+    "TimelineEvent": "summarize._schema",
+    "BriefCache": "summarize._cache",
+    "abatch": "summarize._batch",
+    "run_batch": "summarize._batch",
+    "read_items": "summarize._batch",
+    "BatchItem": "summarize._batch",
+    "ItemResult": "summarize._batch",
+    "ItemError": "summarize._batch",
+    "BatchTotals": "summarize._batch",
+    "SummarizeError": "summarize._errors",
+    "InputError": "summarize._errors",
+    "ArticleTooLongError": "summarize._errors",
+    "ConfigurationError": "summarize._errors",
+    "ModelError": "summarize._errors",
+    "GroundingError": "summarize._errors",
 }
 __all__ = [
     "Actor",
@@ -76,8 +76,8 @@ __all__ = [
 
 if TYPE_CHECKING:
     __version__: str
-    from summarize.article import Article, read_article
-    from summarize.batch import (
+    from summarize._article import Article, read_article
+    from summarize._batch import (
         BatchItem,
         BatchTotals,
         ItemError,
@@ -86,9 +86,9 @@ if TYPE_CHECKING:
         read_items,
         run_batch,
     )
-    from summarize.cache import BriefCache
-    from summarize.core import BriefResult, Settings, Usage, asummarize, summarize
-    from summarize.errors import (
+    from summarize._cache import BriefCache
+    from summarize._core import BriefResult, Settings, Usage, asummarize, summarize
+    from summarize._errors import (
         ArticleTooLongError,
         ConfigurationError,
         GroundingError,
@@ -96,8 +96,8 @@ if TYPE_CHECKING:
         ModelError,
         SummarizeError,
     )
-    from summarize.llm import RetryPolicy
-    from summarize.schema import Actor, Brief, KeyPoint, OpenQuestion, TimelineEvent
+    from summarize._llm import RetryPolicy
+    from summarize._schema import Actor, Brief, KeyPoint, OpenQuestion, TimelineEvent
 
 
 def __getattr__(name: str) -> Any:

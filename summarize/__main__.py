@@ -1,3 +1,3 @@
-from summarize.cli import main
+from summarize._cli import main
 
 raise SystemExit(main())

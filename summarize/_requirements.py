@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from summarize.errors import ConfigurationError
+from summarize._errors import ConfigurationError
 
 
 def install_hint(extra_or_package: str) -> str:

@@ -71,7 +71,7 @@ def _make_client(settings: Settings, concurrency: int, rpm: float | None, tpm: f
     # The one name used here that summarize/__init__.py does not export: the client
     # that asummarize's ``client`` argument takes (see its docstring). One per worker
     # keeps the connections open and the rate limits counting across batches.
-    from summarize.core import make_client
+    from summarize._core import make_client
 
     return make_client(
         settings,
@@ -245,7 +245,7 @@ def node_model_name(node_id: str) -> str:
 def _embedded(settings: Settings) -> tuple[Answer, dict[str, Any]]:
     """The library's embedded model (llama.cpp in this process) as an answer function.
     Its weights load at the first request, once per actor."""
-    from summarize.local import CONTEXT_TOKENS, LocalModel
+    from summarize._local import CONTEXT_TOKENS, LocalModel
 
     spec = settings.model_spec
     model = LocalModel.shared(spec.model, settings.model_path)

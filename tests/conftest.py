@@ -24,7 +24,7 @@ RECORD_COMMAND = (
 @pytest.fixture(autouse=True)
 def _own_brief_cache(tmp_path, monkeypatch):
     """Tests never read or write the user's brief cache (the CLI uses it by default)."""
-    from summarize.cache import BriefCache
+    from summarize._cache import BriefCache
 
     path = tmp_path / "brief-cache" / "briefs.sqlite3"
     monkeypatch.setattr(BriefCache, "default", classmethod(lambda cls: cls(path)))

@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
-from summarize.analysis import PIPELINE_PACKAGE, analyse, english_pipeline, is_english
-from summarize.analysis.gazetteer import GAZETTEER, Gazetteer
-from summarize.analysis.pipeline import pipeline_folder
-from summarize.article import read_article
+from summarize._analysis import PIPELINE_PACKAGE, analyse, english_pipeline, is_english
+from summarize._analysis.gazetteer import GAZETTEER, Gazetteer
+from summarize._analysis.pipeline import pipeline_folder
+from summarize._article import read_article
 from tests.conftest import ROOT, SEED
 
 PEOPLE = {
@@ -57,7 +57,7 @@ def test_the_labels_the_pipes_write_are_read_back():
 
 
 def test_the_shipped_gazetteer_is_what_countryinfo_gives():
-    """summarize/analysis/gazetteer.json is remade by scripts/gazetteer.py when countryinfo changes."""
+    """summarize/_analysis/gazetteer.json is remade by scripts/gazetteer.py when countryinfo changes."""
     assert Gazetteer.from_countryinfo().to_json() == GAZETTEER.read_text(encoding="utf-8")
     assert Gazetteer.get().country("america") == "United States"
 

@@ -9,8 +9,9 @@ from dataclasses import fields, replace
 import pytest
 
 import summarize as package
-from summarize import Settings, asummarize, core, summarize
-from summarize.core import FROM_SETTINGS
+from summarize import Settings, asummarize, summarize
+from summarize import _core as core
+from summarize._core import FROM_SETTINGS
 from tests.conftest import ROOT
 
 

@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from summarize.article import Article, read_article
-from summarize.errors import InputError
+from summarize._article import Article, read_article
+from summarize._errors import InputError
 
 # SYNTHETIC: the smallest well-formed PDF (no pages), written for the tests. It is all
 # ASCII, so it decodes as text: only its first bytes say it is not an article.

@@ -23,9 +23,9 @@ import httpx2
 import pytest
 
 from summarize import InputError, Settings, summarize
-from summarize.batch import BatchItem, ItemResult, load_done, read_items, run_batch
-from summarize.cache import BriefCache
-from summarize.llm import RateLimitedTransport, RetryPolicy
+from summarize._batch import BatchItem, ItemResult, load_done, read_items, run_batch
+from summarize._cache import BriefCache
+from summarize._llm import RateLimitedTransport, RetryPolicy
 from tests.conftest import ROOT, SEED
 from tests.faultserver import FaultServer, Reply
 from tests.test_faults import GOOD
@@ -328,7 +328,7 @@ def test_a_batch_leaves_the_imported_heap_out_of_garbage_collection(server, tmp_
 def test_the_embedded_model_gets_one_article_at_a_time(monkeypatch):
     # It writes one brief at a time: a second article in flight would only wait, and
     # count the wait in its own seconds.
-    import summarize.batch as batch
+    import summarize._batch as batch
 
     in_flight, most = 0, 0
 

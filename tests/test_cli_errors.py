@@ -75,7 +75,9 @@ def test_a_pdf_is_bad_input_with_what_to_do(tmp_path):
 
 
 def test_a_pdf_is_refused_before_any_model_is_set_up(tmp_path, monkeypatch, capsys):
-    from summarize import cli, core, llm
+    from summarize import _cli as cli
+    from summarize import _core as core
+    from summarize import _llm as llm
 
     def set_up(*args, **kwargs):
         raise AssertionError("a model was set up for a PDF")
@@ -144,7 +146,7 @@ def test_help_documents_exit_codes_and_models():
 def test_help_does_not_import_the_model_stack():
     code = (
         "import sys, contextlib, io\n"
-        "from summarize.cli import main\n"
+        "from summarize._cli import main\n"
         "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
         "    main(['--help'])\n"
         "heavy = [m for m in ('openai', 'instructor', 'pydantic', 'rich') if m in sys.modules]\n"
@@ -171,8 +173,8 @@ def test_a_bad_date(tmp_path):
 
 
 def test_exit_codes_come_from_the_one_table_by_the_most_specific_error():
-    from summarize import errors
-    from summarize.cli import exit_code
+    from summarize import _errors as errors
+    from summarize._cli import exit_code
 
     assert exit_code(errors.InputError("x")) == 2
     assert exit_code(errors.ArticleTooLongError("x")) == 2  # an InputError
@@ -185,7 +187,7 @@ def test_exit_codes_come_from_the_one_table_by_the_most_specific_error():
 
 
 def test_the_library_errors_carry_no_exit_code():
-    from summarize import errors
+    from summarize import _errors as errors
 
     kinds = [v for v in vars(errors).values() if isinstance(v, type)]
     assert errors.GroundingError in kinds
@@ -193,7 +195,7 @@ def test_the_library_errors_carry_no_exit_code():
 
 
 def test_both_help_texts_list_the_codes_of_the_table():
-    from summarize.cli import EXIT_CODES, build_batch_parser, build_parser
+    from summarize._cli import EXIT_CODES, build_batch_parser, build_parser
 
     article, batch = build_parser().format_help(), build_batch_parser().format_help()
     for row in EXIT_CODES:

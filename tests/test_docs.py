@@ -8,7 +8,7 @@ import re
 import pytest
 
 import summarize
-from summarize.cli import main
+from summarize._cli import main
 from tests.conftest import ROOT, SEED
 
 README = ROOT / "README.md"

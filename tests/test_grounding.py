@@ -1,5 +1,5 @@
-from summarize.analysis import analyse
-from summarize.grounding import ArticleIndex, name_key, naming_words, support
+from summarize._analysis import analyse
+from summarize._grounding import ArticleIndex, name_key, naming_words, support
 
 
 def index(text: str) -> ArticleIndex:

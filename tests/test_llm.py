@@ -8,8 +8,8 @@ import time
 import httpx2
 import pytest
 
-from summarize.errors import ConfigurationError
-from summarize.llm import (
+from summarize._errors import ConfigurationError
+from summarize._llm import (
     LOCAL_URL,
     OPENAI_URL,
     RetryingTransport,

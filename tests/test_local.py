@@ -13,8 +13,8 @@ import threading
 import httpx2
 import pytest
 
-from summarize import local
-from summarize.errors import ConfigurationError
+from summarize import _local as local
+from summarize._errors import ConfigurationError
 
 CONTENT = b"GGUF" + bytes(range(256)) * 64  # 16 KiB of "model"
 
@@ -152,7 +152,7 @@ def test_the_prose_schema_compiles_to_a_grammar_with_its_fields_and_caps():
     # llama-cpp-python silently falls back to free JSON when a schema does not
     # compile; the listed actors and dates, required, and the caps must reach the grammar.
     llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
-    from summarize.schema import MAX_KEY_POINTS_WRITTEN, prose_model
+    from summarize._schema import MAX_KEY_POINTS_WRITTEN, prose_model
 
     model = prose_model((("Donald Trump", True), ("Kremlin", False)), ("Wednesday",))
     grammar = llama_grammar.json_schema_to_gbnf(json.dumps(model.model_json_schema()))
@@ -192,6 +192,6 @@ def test_weights_load_without_the_amx_buffers_only_on_a_cpu_with_amx(system_info
     # llama.cpp's AMX matrix multiply crashes on the model's Q4_K_M weights (seen on
     # this project's CI machine, a Sapphire Rapids Xeon): it is routed there by the
     # extra buffer types, which are left out on such a CPU.
-    from summarize.runtime import llama_class
+    from summarize._runtime import llama_class
 
     assert llama_class(_FakeLlamaCpp(system_info))().loaded_with is extra_buffers

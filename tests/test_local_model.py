@@ -46,7 +46,7 @@ def test_cheap_grammar_sampling_chooses_the_tokens_llama_cpp_would():
     """The greedy sampler that checks the grammar on the likeliest token first writes,
     token for token, what llama-cpp-python's own chain (grammar over every token) writes."""
     llama_cpp = pytest.importorskip("llama_cpp", reason="needs pip install '.[local]'")
-    from summarize.local import LocalModel
+    from summarize._local import LocalModel
 
     ours = LocalModel.shared("qwen2.5-coder-1.5b").llama()
     schema = {
@@ -75,7 +75,7 @@ def test_cheap_grammar_sampling_chooses_the_tokens_llama_cpp_would():
 STATE_RUN = """
 import json, sys
 import httpx2, llama_cpp
-from summarize.local import LocalModel
+from summarize._local import LocalModel
 model = LocalModel.shared("qwen2.5-coder-1.5b")
 body = {"messages": [{"role": "system", "content": sys.argv[1]},
                      {"role": "user", "content": "Name one river of Europe."}],
@@ -95,7 +95,7 @@ def test_a_second_process_restores_the_system_prompts_state(tmp_path):
     import subprocess
     import sys
 
-    from summarize.cache import cache_root
+    from summarize._cache import cache_root
 
     system = "You answer in one word. " * 40  # a system prompt worth keeping
     weights = cache_root() / "models"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from summarize import Article, Settings, summarize
-from summarize.analysis import analyse
-from summarize.core import split_for_context
-from summarize.parts import estimate_tokens, merge_briefs, split_article
-from summarize.schema import Brief
+from summarize._analysis import analyse
+from summarize._core import split_for_context
+from summarize._parts import estimate_tokens, merge_briefs, split_article
+from summarize._schema import Brief
 from tests.conftest import FIXTURES
 from tests.faultserver import FaultServer, Reply, completion, synthetic_prose
 from tests.test_faults import FAST
@@ -92,7 +92,7 @@ def test_a_long_article_is_briefed_in_parts_and_merged(seed_text):
 
 
 def test_openai_models_have_a_known_window(seed_text, monkeypatch):
-    from summarize import core
+    from summarize import _core as core
 
     assert core._KNOWN_WINDOWS["openai"] == 128_000
     article = Article.from_text(seed_text)

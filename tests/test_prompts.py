@@ -3,10 +3,10 @@ import os
 
 import pytest
 
-from summarize.analysis import analyse
-from summarize.article import Article
-from summarize.errors import ConfigurationError
-from summarize.prompts import curl_quotes, default_template_dir, render_messages
+from summarize._analysis import analyse
+from summarize._article import Article
+from summarize._errors import ConfigurationError
+from summarize._prompts import curl_quotes, default_template_dir, render_messages
 
 
 def test_renders_system_and_user_with_article_title_and_date():

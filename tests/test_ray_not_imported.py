@@ -25,14 +25,14 @@ def _imported(code: str) -> set[str]:
 
 
 def test_import_summarize_and_its_cli_does_not_import_ray():
-    names = _imported("import summarize, summarize.cli, summarize.batch, summarize.core")
+    names = _imported("import summarize, summarize._cli, summarize._batch, summarize._core")
     assert "ray" not in names and "pyarrow" not in names
     assert "spacy" not in names
 
 
 def test_summarize_help_does_not_import_ray():
     code = (
-        "import sys; from summarize.cli import main\n"
+        "import sys; from summarize._cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "assert 'ray' not in sys.modules"
     )

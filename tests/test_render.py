@@ -1,7 +1,7 @@
 from rich.console import Console
 
-from summarize.render import to_json, to_markdown, to_rich
-from summarize.schema import Brief
+from summarize._render import to_json, to_markdown, to_rich
+from summarize._schema import Brief
 
 
 def brief() -> Brief:

@@ -12,8 +12,8 @@ import tempfile
 import pytest
 
 from summarize import ConfigurationError
+from summarize._cli import exit_code
 from summarize._requirements import require
-from summarize.cli import exit_code
 from tests.conftest import FIXTURES
 
 PAGE = FIXTURES / "pages" / "trump-putin-call.html"
@@ -44,7 +44,7 @@ def test_a_missing_package_names_the_package(monkeypatch):
 
 
 def test_a_page_without_the_html_cleaner_says_what_to_install(monkeypatch):
-    from summarize.web import article_from_html
+    from summarize._web import article_from_html
 
     monkeypatch.setitem(sys.modules, "lxml_html_clean", None)
     with pytest.raises(
@@ -54,7 +54,7 @@ def test_a_page_without_the_html_cleaner_says_what_to_install(monkeypatch):
 
 
 def test_the_embedded_model_without_llama_cpp_names_the_local_extra(monkeypatch, tmp_path):
-    from summarize import local
+    from summarize import _local as local
 
     weights = tmp_path / "model.gguf"
     weights.write_bytes(b"GGUF")
@@ -68,7 +68,7 @@ def test_the_cli_exits_3_with_one_line_when_the_html_cleaner_is_missing():
     code = (
         "import sys\n"
         "sys.modules['lxml_html_clean'] = None\n"
-        "from summarize.cli import main\n"
+        "from summarize._cli import main\n"
         f"sys.exit(main([{str(PAGE)!r}, '--json', '--base-url', 'http://127.0.0.1:9/v1']))\n"
     )
     with tempfile.TemporaryDirectory(prefix="summarize-test-cache-") as cache:
@@ -90,7 +90,7 @@ def test_the_cli_exits_3_with_one_line_when_the_html_cleaner_is_missing():
 def test_the_ray_module_without_its_extra_names_the_extra():
     code = (
         "import sys; sys.modules['pyarrow'] = None; sys.modules['ray'] = None\n"
-        "from summarize.errors import ConfigurationError\n"
+        "from summarize._errors import ConfigurationError\n"
         "try:\n    import summarize.ray\n"
         "except ConfigurationError as error:\n    print(error)\n"
     )

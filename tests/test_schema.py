@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from summarize.analysis import analyse
-from summarize.grounding import ArticleIndex
-from summarize.schema import MAX_KEY_POINTS_WRITTEN, Brief, prose_model
+from summarize._analysis import analyse
+from summarize._grounding import ArticleIndex
+from summarize._schema import MAX_KEY_POINTS_WRITTEN, Brief, prose_model
 
 ARTICLE = (
     'US President Donald Trump said he and Putin had agreed to "work together very '

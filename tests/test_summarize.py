@@ -21,8 +21,8 @@ from summarize import (
     asummarize,
     summarize,
 )
-from summarize.analysis import analyse
-from summarize.cli import main
+from summarize._analysis import analyse
+from summarize._cli import main
 from tests.conftest import FIXTURES, SEED
 from tests.test_analysis import PEOPLE  # the ten people the seed article names
 
@@ -148,10 +148,10 @@ PARTS_CONTEXT = 4300
 
 @pytest.fixture
 def estimated_tokens(monkeypatch):
-    import summarize.core
-    from summarize.parts import estimate_tokens
+    import summarize._core
+    from summarize._parts import estimate_tokens
 
-    monkeypatch.setattr(summarize.core, "_local_token_counter", lambda *_: estimate_tokens)
+    monkeypatch.setattr(summarize._core, "_local_token_counter", lambda *_: estimate_tokens)
 
 
 @pytest.mark.vcr

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 
 from summarize import Article
-from summarize.analysis import analyse
-from summarize.assemble import assemble, listed_dates
-from summarize.grounding import ArticleIndex
-from summarize.schema import prose_model
-from summarize.timeline import _by_dateparser, _day_of_month, resolve
+from summarize._analysis import analyse
+from summarize._assemble import assemble, listed_dates
+from summarize._grounding import ArticleIndex
+from summarize._schema import prose_model
+from summarize._timeline import _by_dateparser, _day_of_month, resolve
 
 THURSDAY = dt.date(2025, 2, 13)  # the seed article's date
 
@@ -116,7 +116,7 @@ def test_the_timeline_lists_each_date_once_and_the_model_writes_only_its_event(s
 
 
 def test_the_callers_date_reaches_the_prompt(tmp_path, monkeypatch, capsys, seed_text):
-    from summarize.cli import main
+    from summarize._cli import main
     from tests.faultserver import FaultServer, Reply
     from tests.test_faults import GOOD
 

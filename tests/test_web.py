@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from summarize import InputError, Settings, read_article, summarize
-from summarize.web import article_from_html, fetch_article
+from summarize._web import article_from_html, fetch_article
 from tests.conftest import FIXTURES
 from tests.faultserver import FaultServer, Reply
 from tests.test_faults import FAST, GOOD

@@ -22,10 +22,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from summarize.article import Article, read_article
-from summarize.cache import BriefCache
-from summarize.core import BriefResult, Settings, asummarize, make_client
-from summarize.errors import InputError, SummarizeError
+from summarize._article import Article, read_article
+from summarize._cache import BriefCache
+from summarize._core import BriefResult, Settings, asummarize, make_client
+from summarize._errors import InputError, SummarizeError
 
 # What a directory or glob of articles is made of.
 ARTICLE_SUFFIXES = (".txt", ".md", ".text", ".html", ".htm")
@@ -63,7 +63,7 @@ class BatchItem:
             article = read_article(self.path)
             return article.model_copy(update=_validated(known))
         if self.url is not None:
-            from summarize.web import fetch_article
+            from summarize._web import fetch_article
 
             article = fetch_article(self.url)
             return article.model_copy(update=_validated(known))
@@ -149,7 +149,7 @@ def _failure(item_id: str, exc: BaseException, started: float) -> ItemResult:
     if isinstance(exc, SummarizeError):
         error = ItemError(kind=type(exc).__name__, message=str(exc))
     else:
-        from summarize.core import redact
+        from summarize._core import redact
 
         message = redact(f"{type(exc).__name__}: {exc}", None)
         error = ItemError(kind="InternalError", message=message)

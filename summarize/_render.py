@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from summarize.schema import Brief
+    from summarize._schema import Brief
 
 
 def to_json(brief: Brief) -> str:

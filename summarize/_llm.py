@@ -29,7 +29,7 @@ import httpx2
 import tenacity
 from pydantic import ValidationError
 
-from summarize.errors import ConfigurationError
+from summarize._errors import ConfigurationError
 
 if TYPE_CHECKING:
     import instructor
@@ -114,7 +114,7 @@ def served_model(spec: ModelSpec, api_key: str | None = None, timeout: float = 1
     them. A server that cannot be reached or lists none is an error that says what to do."""
     if spec.model != SERVED:
         return spec
-    from summarize.errors import ModelError
+    from summarize._errors import ModelError
 
     headers = {"authorization": f"Bearer {api_key_for(spec, api_key)}"}
     try:
@@ -521,7 +521,7 @@ def build_client(
 
     inner: Any
     if spec.provider == "local":
-        from summarize.local import LocalModel
+        from summarize._local import LocalModel
 
         inner = LocalModel.shared(spec.model, model_path).transport(is_async=is_async)
     else:

@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx2
 
-from summarize.article import SITE_SEPARATOR, Article
-from summarize.errors import InputError
+from summarize._article import SITE_SEPARATOR, Article
+from summarize._errors import InputError
 
 # Fewer words than this is a teaser, a menu or an error page, not an article.
 MIN_ARTICLE_WORDS = 60

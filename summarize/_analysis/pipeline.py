@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from summarize.errors import ConfigurationError
+from summarize._errors import ConfigurationError
 
 if TYPE_CHECKING:
     from spacy.language import Language

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from summarize.analysis.entities import MAX_TITLE_TOKENS
-from summarize.analysis.facts import Entity, Quotation, name_key
-from summarize.analysis.speakers import reporting_verb, speaker_of
+from summarize._analysis.entities import MAX_TITLE_TOKENS
+from summarize._analysis.facts import Entity, Quotation, name_key
+from summarize._analysis.speakers import reporting_verb, speaker_of
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -92,7 +92,7 @@ def attribute(
     entities: list[Entity],
     entity_at: dict[int, Entity],
 ) -> list[Quotation]:
-    """Each quotation with its speaker (see summarize.analysis)."""
+    """Each quotation with its speaker (see summarize._analysis)."""
     text = doc.text  # spaCy joins its tokens' texts anew at each ``doc.text``: read once
     quoted = {t.i for start, end in spans if (s := doc.char_span(start, end, "expand")) for t in s}
     paragraph_of = _paragraph_index(text)

@@ -7,7 +7,7 @@ inner double quotes for single ones, drops a comma, or writes an em dash for
 "--", which changes no word. The brief then carries the article's own text for
 that passage, so what it shows is character for character the article's.
 A key point is stated in the article when most of its naming words are in one
-or two of the article's sentences (the analysis's sentences: see summarize/analysis/).
+or two of the article's sentences (the analysis's sentences: see summarize/_analysis/).
 """
 
 from __future__ import annotations

@@ -14,14 +14,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
-from summarize.errors import ConfigurationError, GroundingError, InputError, ModelError
+from summarize._errors import ConfigurationError, GroundingError, InputError, ModelError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from summarize.batch import ItemResult
-    from summarize.cache import BriefCache
-    from summarize.core import Settings
+    from summarize._batch import ItemResult
+    from summarize._cache import BriefCache
+    from summarize._core import Settings
 
 # What to do about a brief refused after its re-asks: the re-asks are seeded, so the
 # same command refuses again.
@@ -300,8 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print("summarize: interrupted")
         return exit_code(exc)
     except Exception as exc:
-        from summarize.core import redact
-        from summarize.errors import SummarizeError
+        from summarize._core import redact
+        from summarize._errors import SummarizeError
 
         if isinstance(exc, SummarizeError):
             hint = GROUNDING_HINT if isinstance(exc, GroundingError) else ""
@@ -319,9 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, err: Console) -> int:
     from rich.console import Console
 
-    from summarize.article import read_article
-    from summarize.core import summarize
-    from summarize.render import to_json, to_markdown, to_rich
+    from summarize._article import read_article
+    from summarize._core import summarize
+    from summarize._render import to_json, to_markdown, to_rich
 
     article = read_article(args.article)
     if args.date:
@@ -358,8 +358,8 @@ def _run(args: argparse.Namespace, err: Console) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from summarize.core import Settings
-    from summarize.llm import RetryPolicy
+    from summarize._core import Settings
+    from summarize._llm import RetryPolicy
 
     return Settings(
         model=args.model,
@@ -388,7 +388,7 @@ def _date(text: str) -> object:
 
 
 def _cache(args: argparse.Namespace) -> BriefCache | None:
-    from summarize.cache import BriefCache
+    from summarize._cache import BriefCache
 
     return None if args.no_cache else BriefCache.default()
 
@@ -396,7 +396,7 @@ def _cache(args: argparse.Namespace) -> BriefCache | None:
 def _run_batch(args: argparse.Namespace, err: Console) -> int:
     from pathlib import Path
 
-    from summarize.batch import done_ids, read_items, run_batch
+    from summarize._batch import done_ids, read_items, run_batch
 
     items = read_items(args.input)
     out = Path(args.output)
@@ -428,7 +428,7 @@ def _redact_secrets(record: logging.LogRecord) -> bool:
     """Mask API keys in what the libraries log (a server's 401 echoes part of the key)."""
     import os
 
-    from summarize.core import redact
+    from summarize._core import redact
 
     record.msg = redact(record.getMessage(), os.environ.get("OPENAI_API_KEY"))
     record.args = ()
@@ -461,7 +461,7 @@ class _LiveDraft:
     def update(self, text: str) -> None:
         from rich.console import Group
 
-        from summarize.render import draft, to_rich_draft
+        from summarize._render import draft, to_rich_draft
 
         self.live.update(Group(self.status, to_rich_draft(draft(text))))
 

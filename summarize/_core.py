@@ -20,22 +20,29 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from summarize.analysis import Analysis, analyse
-from summarize.article import Article
-from summarize.assemble import MAX_ROLES_ASKED, assemble, listed_actors, listed_dates
-from summarize.cache import BriefCache, cache_key
-from summarize.errors import (
+from summarize._analysis import Analysis, analyse
+from summarize._article import Article
+from summarize._assemble import MAX_ROLES_ASKED, assemble, listed_actors, listed_dates
+from summarize._cache import BriefCache, cache_key
+from summarize._errors import (
     ArticleTooLongError,
     ConfigurationError,
     GroundingError,
     ModelError,
     SummarizeError,
 )
-from summarize.grounding import ArticleIndex
-from summarize.llm import Mode, ModelSpec, RetryPolicy, build_client, parse_model_spec, served_model
-from summarize.parts import estimate_tokens, merge_briefs, part_articles, split_article
-from summarize.prompts import render_messages
-from summarize.schema import CHECKING, Brief, Prose, prose_model
+from summarize._grounding import ArticleIndex
+from summarize._llm import (
+    Mode,
+    ModelSpec,
+    RetryPolicy,
+    build_client,
+    parse_model_spec,
+    served_model,
+)
+from summarize._parts import estimate_tokens, merge_briefs, part_articles, split_article
+from summarize._prompts import render_messages
+from summarize._schema import CHECKING, Brief, Prose, prose_model
 
 log = logging.getLogger("summarize")
 
@@ -605,7 +612,7 @@ def split_for_context(article: Article, settings: Settings) -> list[Article]:
     spec = settings.model_spec
     window = settings.context_tokens
     if spec.provider == "local":
-        from summarize.local import CONTEXT_TOKENS
+        from summarize._local import CONTEXT_TOKENS
 
         window = window or CONTEXT_TOKENS
         count = _local_token_counter(spec.model, settings.model_path)
@@ -650,7 +657,7 @@ def split_for_context(article: Article, settings: Settings) -> list[Article]:
 
 def _local_token_counter(name: str, model_path: str | None) -> Callable[[str], int]:
     """The embedded model's tokenizer, or the estimate where it is not installed."""
-    from summarize.local import LocalModel
+    from summarize._local import LocalModel
 
     model = LocalModel.shared(name, model_path)
     try:

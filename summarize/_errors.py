@@ -3,7 +3,7 @@
 Catch ``SummarizeError`` for everything; the subclasses say what went wrong.
 Each message is one line that says what to do. Messages never contain secrets.
 The library knows nothing of exit codes: the command line maps these errors onto
-them, in one table (``summarize.cli.EXIT_CODES``).
+them, in one table (``summarize._cli.EXIT_CODES``).
 
     SummarizeError
     ├── InputError          the article could not be read or is not usable

@@ -39,8 +39,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from summarize.article import SITE_SEPARATOR
-from summarize.grounding import MIN_SUPPORT, ArticleIndex, support
+from summarize._article import SITE_SEPARATOR
+from summarize._grounding import MIN_SUPPORT, ArticleIndex, support
 
 # Item caps keep a small model from looping; they are also in the JSON schema
 # so that grammar-constrained decoding cannot exceed them.

@@ -26,7 +26,7 @@ from typing import Any
 
 import platformdirs
 
-from summarize.errors import ConfigurationError
+from summarize._errors import ConfigurationError
 
 # Bump when the validators change what a valid brief is. Field changes need no
 # bump: the brief's JSON schema is hashed into every key.
@@ -41,7 +41,7 @@ def cache_root() -> Path:
 
 @lru_cache(maxsize=1)
 def schema_version() -> str:
-    from summarize.schema import Brief
+    from summarize._schema import Brief
 
     schema = json.dumps(Brief.model_json_schema(), sort_keys=True)
     return f"{SCHEMA_VERSION}:{hashlib.sha256(schema.encode()).hexdigest()[:16]}"

@@ -26,7 +26,7 @@ KEPT_STATES = 8  # one per system prompt (language, templates): the oldest go be
 
 
 def states_dir() -> Path:
-    from summarize.cache import cache_root
+    from summarize._cache import cache_root
 
     return cache_root() / "prompt-state"
 

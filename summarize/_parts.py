@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from summarize.article import Article
-from summarize.grounding import name_key
-from summarize.schema import MAX_KEY_POINTS, MAX_QUESTIONS, MAX_TIMELINE, Brief
+from summarize._article import Article
+from summarize._grounding import name_key
+from summarize._schema import MAX_KEY_POINTS, MAX_QUESTIONS, MAX_TIMELINE, Brief
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 

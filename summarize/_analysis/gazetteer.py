@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from summarize.analysis.facts import EntityKind, name_key
+from summarize._analysis.facts import EntityKind, name_key
 
 GAZETTEER = Path(__file__).with_name("gazetteer.json")  # see Gazetteer
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import jinja2
 
-from summarize.analysis import DateMention, Entity
-from summarize.article import Article
-from summarize.errors import ConfigurationError
+from summarize._analysis import DateMention, Entity
+from summarize._article import Article
+from summarize._errors import ConfigurationError
 
 TEMPLATE_NAMES = ("system.j2", "user.j2")
 _STRAIGHT_QUOTED = re.compile(r'"([^"\n]*)"')

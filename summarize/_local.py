@@ -30,10 +30,10 @@ from typing import Any
 
 import httpx2
 
+from summarize._errors import ConfigurationError
+from summarize._prompt_state import restore_or_save
 from summarize._requirements import require
-from summarize.errors import ConfigurationError
-from summarize.prompt_state import restore_or_save
-from summarize.runtime import llama_class
+from summarize._runtime import llama_class
 
 log = logging.getLogger("summarize")
 
@@ -82,7 +82,7 @@ WEIGHTS = {
 
 def models_dir() -> Path:
     """Where joined weights live: the user cache directory (``SUMMARIZE_CACHE_DIR`` overrides)."""
-    from summarize.cache import cache_root
+    from summarize._cache import cache_root
 
     return cache_root() / "models"
 

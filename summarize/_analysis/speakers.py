@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from summarize.analysis.entities import SUBJECTS
-from summarize.analysis.facts import Entity, name_key
+from summarize._analysis.entities import SUBJECTS
+from summarize._analysis.facts import Entity, name_key
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from summarize.analysis.facts import Entity, EntityKind, name_key, salience
-from summarize.analysis.gazetteer import Gazetteer
+from summarize._analysis.facts import Entity, EntityKind, name_key, salience
+from summarize._analysis.gazetteer import Gazetteer
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span

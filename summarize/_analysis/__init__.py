@@ -28,12 +28,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from summarize.analysis.entities import find_entities, lines
-from summarize.analysis.facts import Analysis, DateMention, Entity, EntityKind, Quotation, salience
-from summarize.analysis.pipeline import PIPELINE_PACKAGE, english_pipeline, is_english, sentencizer
-from summarize.analysis.quotations import attribute, quotation_spans, stripped
-from summarize.errors import ArticleTooLongError
-from summarize.timeline import resolve
+from summarize._analysis.entities import find_entities, lines
+from summarize._analysis.facts import Analysis, DateMention, Entity, EntityKind, Quotation, salience
+from summarize._analysis.pipeline import PIPELINE_PACKAGE, english_pipeline, is_english, sentencizer
+from summarize._analysis.quotations import attribute, quotation_spans, stripped
+from summarize._errors import ArticleTooLongError
+from summarize._timeline import resolve
 
 if TYPE_CHECKING:
     import datetime as dt

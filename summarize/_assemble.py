@@ -15,9 +15,9 @@ person's affiliation.
 
 from __future__ import annotations
 
-from summarize.analysis import Analysis, DateMention, Entity, salience
-from summarize.grounding import ArticleIndex, name_key, support
-from summarize.schema import (
+from summarize._analysis import Analysis, DateMention, Entity, salience
+from summarize._grounding import ArticleIndex, name_key, support
+from summarize._schema import (
     MAX_ACTORS,
     MAX_ALIASES,
     MAX_EVIDENCE,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from summarize.errors import InputError
+from summarize._errors import InputError
 
 # The seed corpus starts an article with its date: "date 2025-02-13 <text>".
 _DATE_LINE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
@@ -105,7 +105,7 @@ def read_article(source: str | Path) -> Article:
     """Read an article from a file path, a web address (http/https), or standard input
     when ``source`` is "-". A web page (fetched or saved) has its article extracted."""
     if str(source).startswith(("http://", "https://")):
-        from summarize.web import fetch_article
+        from summarize._web import fetch_article
 
         return fetch_article(str(source))
     if str(source) == "-":
@@ -130,7 +130,7 @@ def read_article(source: str | Path) -> Article:
     if not text.strip():
         raise InputError(f"{where} is empty: give a file with the article's text in it")
     if _HTML.match(text) or where.lower().endswith(HTML_SUFFIXES):
-        from summarize.web import article_from_html
+        from summarize._web import article_from_html
 
         # The bytes: trafilatura reads the page's own charset declaration.
         return article_from_html(data, where=where)
