@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from summarize import Settings, summarize  # noqa: E402
 from summarize._batch import BatchItem, ItemResult, run_batch  # noqa: E402
 from summarize._cache import BriefCache  # noqa: E402
-from summarize._llm import RetryPolicy  # noqa: E402
+from summarize._transport import RetryPolicy  # noqa: E402
 
 SEED = (ROOT / "fixtures/articles/trump-putin-call-2025-02-13.txt").read_text(encoding="utf-8")
 

@@ -156,9 +156,10 @@ def score_article(record: dict, line: dict | None, rouge: object) -> dict:
 
 def count_tokens(text: str) -> int:
     """Tokens of ``text`` by the embedded model's tokenizer (the estimate without it)."""
-    from summarize._core import _local_token_counter
+    from summarize._backends import backend_for
+    from summarize._spec import parse_model_spec
 
-    return _local_token_counter("qwen2.5-coder-1.5b", None)(text)
+    return backend_for(parse_model_spec("local")).count_tokens(text)
 
 
 def _mean(values: list[float]) -> float:

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from summarize import Article, Settings, SummarizeError, summarize  # noqa: E402
 from summarize._cli import exit_code  # noqa: E402
-from summarize._llm import RetryPolicy  # noqa: E402
+from summarize._transport import RetryPolicy  # noqa: E402
 from tests.faultserver import Drop, FaultServer, Reply, completion  # noqa: E402
 from tests.test_faults import SECRET, recorded_answer  # noqa: E402
 

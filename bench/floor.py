@@ -69,8 +69,8 @@ def _counting_calls(llama_class: Any, calls: list[dict]) -> None:
 
 
 def run_floor(model: str) -> dict:
-    from summarize._llm import parse_model_spec
     from summarize._local import LocalModel
+    from summarize._spec import parse_model_spec
 
     began = time.perf_counter()
     llama = LocalModel.shared(parse_model_spec(model).model).llama()

@@ -34,9 +34,9 @@ def one_run(model: str) -> dict:
     """Summarise the seed article once in this process and measure it."""
     from summarize import Article, summarize
     from summarize._errors import SummarizeError
-    from summarize._llm import parse_model_spec
     from summarize._local import LocalModel
     from summarize._render import draft
+    from summarize._spec import parse_model_spec
 
     spec = parse_model_spec(model)
     started = time.perf_counter()

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "summarize": "summarize._core",
     "asummarize": "summarize._core",
-    "Settings": "summarize._core",
-    "BriefResult": "summarize._core",
-    "Usage": "summarize._core",
-    "RetryPolicy": "summarize._llm",
+    "Settings": "summarize._settings",
+    "BriefResult": "summarize._result",
+    "Usage": "summarize._result",
+    "RetryPolicy": "summarize._transport",
     "Article": "summarize._article",
     "read_article": "summarize._article",
     "Brief": "summarize._schema",
@@ -87,7 +87,7 @@ if TYPE_CHECKING:
         run_batch,
     )
     from summarize._cache import BriefCache
-    from summarize._core import BriefResult, Settings, Usage, asummarize, summarize
+    from summarize._core import asummarize, summarize
     from summarize._errors import (
         ArticleTooLongError,
         ConfigurationError,
@@ -96,8 +96,10 @@ if TYPE_CHECKING:
         ModelError,
         SummarizeError,
     )
-    from summarize._llm import RetryPolicy
+    from summarize._result import BriefResult, Usage
     from summarize._schema import Actor, Brief, KeyPoint, OpenQuestion, TimelineEvent
+    from summarize._settings import Settings
+    from summarize._transport import RetryPolicy
 
 
 def __getattr__(name: str) -> Any:

@@ -24,8 +24,11 @@ from pydantic import BaseModel, ValidationError
 
 from summarize._article import Article, read_article
 from summarize._cache import BriefCache
-from summarize._core import BriefResult, Settings, asummarize, make_client
+from summarize._client import make_client
+from summarize._core import asummarize
 from summarize._errors import InputError, SummarizeError
+from summarize._result import BriefResult
+from summarize._settings import Settings
 
 # What a directory or glob of articles is made of.
 ARTICLE_SUFFIXES = (".txt", ".md", ".text", ".html", ".htm")
@@ -149,7 +152,7 @@ def _failure(item_id: str, exc: BaseException, started: float) -> ItemResult:
     if isinstance(exc, SummarizeError):
         error = ItemError(kind=type(exc).__name__, message=str(exc))
     else:
-        from summarize._core import redact
+        from summarize._errors import redact
 
         message = redact(f"{type(exc).__name__}: {exc}", None)
         error = ItemError(kind="InternalError", message=message)

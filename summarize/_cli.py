@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from summarize._batch import ItemResult
     from summarize._cache import BriefCache
-    from summarize._core import Settings
+    from summarize._settings import Settings
 
 # What to do about a brief refused after its re-asks: the re-asks are seeded, so the
 # same command refuses again.
@@ -300,8 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print("summarize: interrupted")
         return exit_code(exc)
     except Exception as exc:
-        from summarize._core import redact
-        from summarize._errors import SummarizeError
+        from summarize._errors import SummarizeError, redact
 
         if isinstance(exc, SummarizeError):
             hint = GROUNDING_HINT if isinstance(exc, GroundingError) else ""
@@ -358,8 +357,8 @@ def _run(args: argparse.Namespace, err: Console) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from summarize._core import Settings
-    from summarize._llm import RetryPolicy
+    from summarize._settings import Settings
+    from summarize._transport import RetryPolicy
 
     return Settings(
         model=args.model,
@@ -428,7 +427,7 @@ def _redact_secrets(record: logging.LogRecord) -> bool:
     """Mask API keys in what the libraries log (a server's 401 echoes part of the key)."""
     import os
 
-    from summarize._core import redact
+    from summarize._errors import redact
 
     record.msg = redact(record.getMessage(), os.environ.get("OPENAI_API_KEY"))
     record.args = ()

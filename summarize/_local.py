@@ -30,7 +30,9 @@ from typing import Any
 
 import httpx2
 
-from summarize._errors import ConfigurationError
+from summarize._backends import Backend
+from summarize._errors import ArticleTooLongError, ConfigurationError
+from summarize._parts import estimate_tokens
 from summarize._prompt_state import restore_or_save
 from summarize._requirements import require
 from summarize._runtime import llama_class
@@ -326,12 +328,10 @@ class LocalModel:
         llama = self.llama()
         log.info("Reading the article and writing the brief")
         prompt_tokens = len(llama.tokenize(json.dumps(kwargs["messages"]).encode()))
-        if prompt_tokens + 256 > CONTEXT_TOKENS:
-            return _error(
-                400,
-                f"the article is about {prompt_tokens} tokens; the embedded model's window is "
-                f"{CONTEXT_TOKENS}",
-                "context_length_exceeded",
+        if prompt_tokens + 256 > CONTEXT_TOKENS:  # a prompt not split to fit (see _request.py)
+            raise ArticleTooLongError(
+                f"the prompt is about {prompt_tokens} tokens; the embedded model's window is "
+                f"{CONTEXT_TOKENS}: shorten the templates, or lower --max-tokens"
             )
         if kwargs["stream"]:
             return httpx2.Response(
@@ -370,3 +370,32 @@ class LocalModel:
         # MockTransport is httpx's "answer requests with a function" transport; vcrpy
         # hooks it, so traffic to the embedded model can be recorded and replayed.
         return httpx2.MockTransport(self.ahandle if is_async else self.handle)
+
+
+class Embedded(Backend):
+    """The embedded model as a backend: llama.cpp in this process."""
+
+    context_tokens = CONTEXT_TOKENS
+    # It writes one brief at a time: more requests in flight would only wait for it,
+    # and each would count that wait in its seconds.
+    concurrency = 1
+    counts_instantly = False  # its tokenizer may have to be loaded
+
+    def __init__(self, spec: Any, model_path: str | None = None) -> None:
+        super().__init__(spec, model_path)
+        self.model = LocalModel.shared(spec.model, model_path)
+        self.estimated: bool | None = None
+
+    def transport(self, *, is_async: bool, connections: int | None = None) -> Any:
+        return self.model.transport(is_async=is_async)
+
+    def count_tokens(self, text: str) -> int:
+        """By the model's own tokenizer; estimated where llama-cpp-python or the weights
+        are not installed (a prompt's length decides only whether it is split)."""
+        if self.estimated is None:
+            try:
+                self.model.count_tokens(".")
+                self.estimated = False
+            except (ImportError, ConfigurationError):
+                self.estimated = True
+        return estimate_tokens(text) if self.estimated else self.model.count_tokens(text)

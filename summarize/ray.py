@@ -71,7 +71,7 @@ def _make_client(settings: Settings, concurrency: int, rpm: float | None, tpm: f
     # The one name used here that summarize/__init__.py does not export: the client
     # that asummarize's ``client`` argument takes (see its docstring). One per worker
     # keeps the connections open and the rate limits counting across batches.
-    from summarize._core import make_client
+    from summarize._client import make_client
 
     return make_client(
         settings,

@@ -11,7 +11,7 @@ import pytest
 import summarize as package
 from summarize import Settings, asummarize, summarize
 from summarize import _core as core
-from summarize._core import FROM_SETTINGS
+from summarize._settings import FROM_SETTINGS
 from tests.conftest import ROOT
 
 
@@ -32,17 +32,16 @@ def settings_seen(monkeypatch) -> list[Settings]:
     """The settings a brief would be made with; no model is asked."""
     seen: list[Settings] = []
 
-    def split(article, settings):
+    def requests(article, settings, backend):
         seen.append(settings)
-        return [article]
+        return ["request"]
 
-    async def abrief(article, settings, *args, **kwargs):
+    async def aask(*args, **kwargs):
         return "brief"
 
-    monkeypatch.setattr(core, "split_for_context", split)
-    monkeypatch.setattr(core, "_brief", lambda article, settings, *args, **kwargs: "brief")
-    monkeypatch.setattr(core, "_abrief", abrief)
-    monkeypatch.setattr(core, "analysis_of", lambda *args: None)
+    monkeypatch.setattr(core, "requests_for", requests)
+    monkeypatch.setattr(core, "ask", lambda *args, **kwargs: "brief")
+    monkeypatch.setattr(core, "aask", aask)
     return seen
 
 

@@ -25,7 +25,7 @@ import pytest
 from summarize import InputError, Settings, summarize
 from summarize._batch import BatchItem, ItemResult, load_done, read_items, run_batch
 from summarize._cache import BriefCache
-from summarize._llm import RateLimitedTransport, RetryPolicy
+from summarize._transport import RateLimitedTransport, RetryPolicy
 from tests.conftest import ROOT, SEED
 from tests.faultserver import FaultServer, Reply
 from tests.test_faults import GOOD

@@ -77,14 +77,14 @@ def test_a_pdf_is_bad_input_with_what_to_do(tmp_path):
 def test_a_pdf_is_refused_before_any_model_is_set_up(tmp_path, monkeypatch, capsys):
     from summarize import _cli as cli
     from summarize import _core as core
-    from summarize import _llm as llm
+    from summarize import _settings
 
     def set_up(*args, **kwargs):
         raise AssertionError("a model was set up for a PDF")
 
     monkeypatch.setattr(cli, "_settings", set_up)
     monkeypatch.setattr(core, "make_client", set_up)
-    monkeypatch.setattr(llm, "parse_model_spec", set_up)
+    monkeypatch.setattr(_settings, "parse_model_spec", set_up)
     monkeypatch.setattr(logging.getLogger("instructor"), "propagate", True)  # main() changes it
     path = tmp_path / "report.pdf"
     path.write_bytes(SYNTHETIC_PDF)

@@ -30,7 +30,7 @@ from summarize import (
     asummarize,
     summarize,
 )
-from summarize._llm import RetryPolicy
+from summarize._transport import RetryPolicy
 from tests.conftest import FIXTURES, SEED
 from tests.faultserver import Drop, FaultServer, Reply, Stream, chunks_of, completion
 
@@ -445,7 +445,7 @@ def test_on_text_sees_the_answer_grow_and_the_brief_is_still_checked(server, art
 
 @pytest.mark.parametrize("mode", ["json_schema", "tools"])
 def test_the_request_carries_the_messages_and_the_schema_for_each_mode(server, article, mode):
-    # They are sent past openai's request transforms (summarize._llm._SENT_AS_IS).
+    # They are sent past openai's request transforms (summarize._client._SENT_AS_IS).
     server.script = [Stream(chunks_of(recorded_answer(), tool=mode == "tools"))]
     run(server, article, mode=mode, on_text=lambda text: None)
     sent = server.requests[0]["json"]

@@ -9,15 +9,8 @@ import httpx2
 import pytest
 
 from summarize._errors import ConfigurationError
-from summarize._llm import (
-    LOCAL_URL,
-    OPENAI_URL,
-    RetryingTransport,
-    RetryPolicy,
-    api_key_for,
-    parse_model_spec,
-    retry_after,
-)
+from summarize._spec import LOCAL_URL, OPENAI_URL, api_key_for, parse_model_spec
+from summarize._transport import RetryingTransport, RetryPolicy, retry_after
 
 
 @pytest.fixture(autouse=True)
@@ -195,3 +188,46 @@ def test_backoff_grows_with_jitter_and_is_capped():
     assert all(1 <= w <= 2 for w in waits[2])
     assert all(4 <= w <= 8 for w in waits[6])  # capped at max_wait
     assert len(set(waits[3])) > 1  # jittered, not synchronized
+
+
+def test_instructor_sends_the_messages_as_they_are_and_hands_the_checks_their_context():
+    """instructor renders messages as Jinja templates when given a truthy ``context``;
+    ``CheckContext`` reads as empty to that test and reaches the checks whole."""
+    import json
+
+    import instructor
+    import openai
+    from pydantic import BaseModel, ValidationInfo, model_validator
+
+    from summarize._schema import CheckContext
+    from tests.faultserver import completion
+
+    sent, checked = [], []
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        sent.append(json.loads(request.content))
+        return httpx2.Response(200, json=completion('{"value": "ok"}'))
+
+    class Answer(BaseModel):
+        value: str
+
+        @model_validator(mode="after")
+        def held(self, info: ValidationInfo) -> Answer:
+            checked.append(info.context)
+            return self
+
+    http = httpx2.Client(transport=httpx2.MockTransport(answer))
+    client = instructor.from_openai(
+        openai.OpenAI(api_key="x", base_url="http://test.invalid/v1", http_client=http),
+        mode=instructor.Mode.JSON_SCHEMA,
+    )
+    article = "  A {{ story }} with {% if tags %} and {# comments #}, as articles may have.\n"
+    context = CheckContext(article=article)
+    client.create(
+        response_model=Answer,
+        messages=[{"role": "user", "content": article}],
+        model="m",
+        context=context,
+    )
+    assert sent[0]["messages"][0]["content"] == article
+    assert checked == [context] and checked[0]["article"] == article

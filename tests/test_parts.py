@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from summarize import Article, Settings, summarize
 from summarize._analysis import analyse
-from summarize._core import split_for_context
+from summarize._backends import Server, backend_for
 from summarize._parts import estimate_tokens, merge_briefs, split_article
+from summarize._request import requests_for
 from summarize._schema import Brief
 from tests.conftest import FIXTURES
 from tests.faultserver import FaultServer, Reply, completion, synthetic_prose
 from tests.test_faults import FAST
 
 HARBOUR = FIXTURES / "articles" / "harbour-bridge-closure.txt"
+
+
+def split_for_context(article: Article, settings: Settings) -> list[Article]:
+    """What the article is briefed as: itself, or its parts."""
+    backend = backend_for(settings.model_spec, settings.model_path)
+    return [request.part for request in requests_for(article, settings, backend)]
 
 
 def words(text: str) -> list[str]:
@@ -92,13 +99,11 @@ def test_a_long_article_is_briefed_in_parts_and_merged(seed_text):
 
 
 def test_openai_models_have_a_known_window(seed_text, monkeypatch):
-    from summarize import _core as core
-
-    assert core._KNOWN_WINDOWS["openai"] == 128_000
+    assert Server.KNOWN_WINDOWS["openai"] == 128_000
     article = Article.from_text(seed_text)
     settings = Settings(model="openai/gpt-4o-mini", api_key="sk-x", max_tokens=300)
     assert len(split_for_context(article, settings)) == 1
     # The same window rule, with a window the seed article does not fit (analysing an
     # article of 128k tokens takes a minute).
-    monkeypatch.setitem(core._KNOWN_WINDOWS, "openai", 2500)
+    monkeypatch.setitem(Server.KNOWN_WINDOWS, "openai", 2500)
     assert len(split_for_context(article, settings)) > 1

@@ -23,7 +23,7 @@ httpx2 = pytest.importorskip("httpx2")
 psutil = pytest.importorskip("psutil")  # a dependency of ray
 
 from summarize import Brief, ItemResult, Settings  # noqa: E402
-from summarize._llm import RetryPolicy  # noqa: E402
+from summarize._transport import RetryPolicy  # noqa: E402
 from summarize.ray import (  # noqa: E402
     BriefBatch,
     node_model_name,

@@ -148,10 +148,10 @@ PARTS_CONTEXT = 4300
 
 @pytest.fixture
 def estimated_tokens(monkeypatch):
-    import summarize._core
+    from summarize._local import Embedded
     from summarize._parts import estimate_tokens
 
-    monkeypatch.setattr(summarize._core, "_local_token_counter", lambda *_: estimate_tokens)
+    monkeypatch.setattr(Embedded, "count_tokens", lambda self, text: estimate_tokens(text))
 
 
 @pytest.mark.vcr
