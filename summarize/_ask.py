@@ -98,20 +98,20 @@ class _Asking:
                 again["seed"] = settings.reask_seed
             yield again
 
-    def brief(
-        self, prose: Prose, usage: Any = None, dropped: list[str] | None = None
-    ) -> BriefResult:
+    def brief(self, prose: Prose, usage: Any = None) -> BriefResult:
         """The brief assembled from the analysis and the model's prose, kept in the cache."""
         facts = self.request.facts
+        left_out: list[str] = []
+        brief = assemble(prose, facts.analysis, facts.actors, facts.dates, facts.index, left_out)
         result = BriefResult(
-            brief=assemble(prose, facts.analysis, facts.actors, facts.dates, facts.index),
+            brief=brief,
             model=self.request.spec.label,
             usage=usage_of(usage or getattr(prose, "_total_usage", None)).plus(
                 usage_of(self.spent)
             ),
             attempts=self.answers.count,
             seconds=self._seconds(),
-            dropped=[*prose._left_out, *(dropped or [])],
+            dropped=left_out,
         )
         if self.cache is not None:
             self.cache.put(self.key, result.model_dump_json())
@@ -127,14 +127,13 @@ class _Asking:
         failed = getattr(exc, "failed_attempts", None)
         if not (settings.lenient and isinstance(error, GroundingError) and failed):
             raise error from None
-        dropped: list[str] = []
         try:
             prose = self.request.prose_model.model_validate_json(
-                _answer_text(failed[-1].completion), context=self.request.checks(dropped)
+                _answer_text(failed[-1].completion), context=self.request.checks(lenient=True)
             )
         except ValueError:
             raise error from None
-        return self.brief(prose, usage=getattr(exc, "total_usage", None), dropped=dropped)
+        return self.brief(prose, usage=getattr(exc, "total_usage", None))
 
     def _seconds(self) -> float:
         return round(time.perf_counter() - self.started, 3)

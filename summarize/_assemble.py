@@ -29,6 +29,7 @@ from summarize._schema import (
     OpenQuestion,
     Prose,
     TimelineEvent,
+    is_stated,
 )
 
 _ACTOR_KINDS = ("person", "organization", "country", "group")
@@ -42,8 +43,11 @@ MAX_DATES = 3
 MAX_ROLES_ASKED = 5
 # What the model says of an actor is kept when this share of its naming words are in the
 # sentences that name the actor (and their title); else the title stands for the role and
-# the stance is left out. A quoted speaker's stance is checked more strictly (schema.Prose).
+# the stance is left out.
 MIN_ROLE_SUPPORT = 0.34
+# A quoted speaker's stance is what their quotes and the sentences naming them say: this
+# share of its naming words must be there (a paraphrase keeps fewer of them than a key point).
+MIN_STANCE_SUPPORT = 0.5
 
 
 def listed_actors(analysis: Analysis) -> list[Entity]:
@@ -90,8 +94,18 @@ def assemble(
     actors: list[Entity],
     dates: list[DateMention],
     index: ArticleIndex,
+    left_out: list[str],
 ) -> Brief:
-    """The brief of the article: the analysis's facts with the model's ``prose``."""
+    """The brief of the article: the analysis's facts with the model's ``prose``, less what
+    the article does not state (each said in ``left_out``): a key point it does not state
+    (the checks asked again unless three stated ones remain), a quoted speaker's stance
+    their words do not state (their own words stand for it)."""
+    key_points = []
+    for point in prose.key_points:
+        if is_stated(point, index):
+            key_points.append(point)
+        else:
+            left_out.append(f"key point {point!r}: not what the article says")
     roles = prose.roles
     others_said = {name_key(q): e.name for e in actors for q in e.quotes}
     listed = []
@@ -101,10 +115,10 @@ def assemble(
         role, stance = written.get("role"), written.get("says")
         if not role or support(role, said) < MIN_ROLE_SUPPORT:
             role = _role_of(entity)
-        if (
-            stance
-            and not entity.quotes
-            and (support(stance, said) < MIN_ROLE_SUPPORT or name_key(stance) in others_said)
+        if entity.quotes and number in roles:
+            stance = _quoted_stance(entity, stance or "", index, left_out)
+        elif stance and (
+            support(stance, said) < MIN_ROLE_SUPPORT or name_key(stance) in others_said
         ):
             stance = None  # not said of them, or someone else's words
         listed.append(
@@ -134,7 +148,7 @@ def assemble(
         summary=prose.summary,
         key_points=[
             KeyPoint(point=point, evidence=index.supporting_sentences(point, MAX_EVIDENCE))
-            for point in prose.key_points
+            for point in key_points
         ],
         actors=listed,
         places=listed_places(analysis),
@@ -147,6 +161,35 @@ def assemble(
             and support(events[number], [analysis.sentence_at(date.start)]) >= MIN_ROLE_SUPPORT
         ],
     )
+
+
+def _quoted_stance(entity: Entity, stance: str, index: ArticleIndex, left_out: list[str]) -> str:
+    """A quoted speaker's stance: what the model wrote when their quotes and the sentences
+    that name them say it; else (a small model gives one speaker another's words) their
+    own words, said in ``left_out``: the brief keeps a stance for everyone quoted, in
+    words the article gives them, without asking the model again for one field."""
+    said = [*entity.quotes, *index.sentences_naming(entity.names)]
+    # Their title ("US President") is in the sentences that name them, and no stance.
+    only_title = support(stance, entity.titles) == 1.0
+    if support(stance, said) >= MIN_STANCE_SUPPORT and not only_title:
+        return stance
+    own_words = _own_words(entity.quotes)
+    left_out.append(
+        f"stance of {entity.name} ({stance!r}): not what their quotes say; "
+        f"their words {own_words!r} stand for it"
+    )
+    return own_words
+
+
+def _own_words(quotes: list[str]) -> str:
+    """The quote that stands for a speaker's view: the first that is a statement (4 to 20
+    words: a fragment such as "within 24 hours" says no view, a paragraph is no stance),
+    else the longest of the rest up to 20 words, else the first."""
+    statements = [q for q in quotes if 4 <= len(q.split()) <= 20]
+    if statements:
+        return statements[0]
+    short = [q for q in quotes if len(q.split()) <= 20]
+    return max(short, key=len) if short else quotes[0]
 
 
 def _role_of(entity: Entity) -> str:

@@ -122,11 +122,9 @@ class Request:
             "max_tokens": settings.max_tokens,
         }
 
-    def checks(self, dropped: list[str] | None = None) -> CheckContext:
-        """What the answer is checked against (``dropped``: what lenient mode left out)."""
-        facts = self.facts
-        context = {"article": facts.index, "actors": facts.actors, "title": self.part.title}
-        return CheckContext(context, **({"dropped": dropped} if dropped is not None else {}))
+    def checks(self, lenient: bool = False) -> CheckContext:
+        """What the answer is checked against."""
+        return CheckContext(article=self.facts.index, title=self.part.title, lenient=lenient)
 
     def cache_key(self) -> str:
         settings, spec = self.settings, self.spec

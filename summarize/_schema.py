@@ -28,7 +28,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     ValidationInfo,
     create_model,
     model_validator,
@@ -51,16 +50,13 @@ MAX_ALIASES = 3
 MAX_QUESTIONS = 3
 MAX_HEADLINE_WORDS = 20
 MAX_TIMELINE = 6
-# A quoted speaker's stance is what their quotes and the sentences naming them say: this
-# share of its naming words must be there (a paraphrase keeps fewer of them than a key point).
-MIN_STANCE_SUPPORT = 0.5
 
 ActorKind = Literal["person", "organization", "country", "place", "group", "other"]
 
 
 class CheckContext(dict):  # type: ignore[type-arg]
-    """What the checks hold an answer to: ``{"article": ArticleIndex, "actors": [Entity],
-    "title": str, "dropped": list}`` (``dropped`` in lenient mode: what was left out).
+    """What the checks hold an answer to: ``{"article": ArticleIndex, "title": str,
+    "lenient": bool}`` (lenient: after the last re-ask, take what passes).
 
     instructor, given ``context=``, also renders every message as a Jinja template when
     that context is truthy (``instructor.v2.core.templating.handle_templating``); our
@@ -210,8 +206,6 @@ class Prose(_Strict):
     summary: str = Field(min_length=1)
     key_points: list[str] = Field(min_length=MIN_KEY_POINTS, max_length=MAX_KEY_POINTS_WRITTEN)
     open_questions: list[QuestionProse] = Field(min_length=1, max_length=MAX_QUESTIONS)
-    # What the checks left out of an answer that passed them (key points not stated).
-    _left_out: list[str] = PrivateAttr(default_factory=list)
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -245,7 +239,6 @@ class Prose(_Strict):
         article: ArticleIndex | None = context.get("article")
         if article is None:
             return self
-        dropped = context.get("dropped")
         words = len(self.headline.split())
         if "\n" in self.headline or words > MAX_HEADLINE_WORDS:
             raise _problem(
@@ -267,75 +260,29 @@ class Prose(_Strict):
                 "The headline is the page's title with the site's name: write one of your own.",
                 "The headline must be your own, not the page's title.",
             )
-        stated = [
-            support(point, article.supporting_sentences(point, MAX_EVIDENCE)) >= MIN_SUPPORT
-            for point in self.key_points
-        ]
-        # A key point the article does not state is left out (and said so) while enough
-        # stated ones remain: a brief is then still whole, and nothing in it is invented.
-        # With fewer, the model is asked again.
-        enough = sum(stated) >= MIN_KEY_POINTS
-        left_out = dropped if dropped is not None else self._left_out
-        kept = []
-        for n, point in enumerate(self.key_points):
-            if stated[n]:
-                kept.append(point)
-                continue
-            if enough or dropped is not None:
-                left_out.append(f"key point {point!r}: not what the article says")
-                continue
-            nearest = article.supporting_sentences(point, 1)
-            said = f" (the article's nearest sentence: {nearest[0]!r})" if nearest else ""
-            raise _problem(
-                "key_point_not_stated",
-                "Key point {point} is not what the article says{said}.",
-                f"Key point {n + 1} said what the article does not say{said}. Write each key "
-                "point in the words of one of the article's sentences, and leave out what "
-                "the article does not state.",
-                point=repr(point),
-                said=said,
-            )
-        self.key_points = kept
-        self._check_stances(context, article, left_out)
-        return self
-
-    def _check_stances(
-        self, context: dict[str, Any], article: ArticleIndex, left_out: list[str]
-    ) -> None:
-        """A quoted speaker's stance is what their quotes and the sentences that name them
-        say. One that is not (a small model gives one speaker another's words) is replaced
-        by the speaker's own words, their shortest quote of three words or more, and said
-        so: the brief keeps a stance for everyone quoted, in words the article gives them,
-        without asking the model again for one field."""
-        listed = context.get("actors") or []
-        actors = getattr(self, "actors", None)
-        for number, prose in self.roles.items():
-            entity = listed[number - 1] if number <= len(listed) else None
-            if entity is None or not entity.quotes:
-                continue
-            said = [*entity.quotes, *article.sentences_naming(entity.names)]
-            stance = prose["says"] or ""
-            # Their title ("US President") is in the sentences that name them, and no stance.
-            only_title = support(stance, entity.titles) == 1.0
-            if support(stance, said) >= MIN_STANCE_SUPPORT and not only_title:
-                continue
-            own_words = _own_words(entity.quotes)
-            left_out.append(
-                f"stance of {entity.name} ({stance!r}): not what their quotes say; "
-                f"their words {own_words!r} stand for it"
-            )
-            getattr(actors, f"a{number}").says = own_words
+        stated = [is_stated(point, article) for point in self.key_points]
+        # A key point the article does not state is left out of the brief (and said so,
+        # see _assemble.py) while enough stated ones remain; with fewer, the model is
+        # asked again. Lenient mode takes what there is.
+        if sum(stated) >= MIN_KEY_POINTS or context.get("lenient"):
+            return self
+        n = stated.index(False)
+        nearest = article.supporting_sentences(self.key_points[n], 1)
+        said = f" (the article's nearest sentence: {nearest[0]!r})" if nearest else ""
+        raise _problem(
+            "key_point_not_stated",
+            "Key point {point} is not what the article says{said}.",
+            f"Key point {n + 1} said what the article does not say{said}. Write each key "
+            "point in the words of one of the article's sentences, and leave out what "
+            "the article does not state.",
+            point=repr(self.key_points[n]),
+            said=said,
+        )
 
 
-def _own_words(quotes: list[str]) -> str:
-    """The quote that stands for a speaker's view: the first that is a statement (4 to 20
-    words: a fragment such as "within 24 hours" says no view, a paragraph is no stance),
-    else the longest of the rest up to 20 words, else the first."""
-    statements = [q for q in quotes if 4 <= len(q.split()) <= 20]
-    if statements:
-        return statements[0]
-    short = [q for q in quotes if len(q.split()) <= 20]
-    return max(short, key=len) if short else quotes[0]
+def is_stated(point: str, article: ArticleIndex) -> bool:
+    """The article states ``point``: most of its naming words are in its nearest sentences."""
+    return support(point, article.supporting_sentences(point, MAX_EVIDENCE)) >= MIN_SUPPORT
 
 
 @lru_cache(maxsize=256)

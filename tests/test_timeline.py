@@ -109,7 +109,8 @@ def test_the_timeline_lists_each_date_once_and_the_model_writes_only_its_event(s
             "timeline": events,
         }
     )
-    brief = assemble(prose, analysis, [], dates, ArticleIndex(article.text, analysis.sentences))
+    index = ArticleIndex(article.text, analysis.sentences)
+    brief = assemble(prose, analysis, [], dates, index, left_out=[])
     assert [(e.when, e.date, e.event) for e in brief.timeline] == [
         (dates[0].text, dates[0].date, "Trump revealed he expected to meet Putin.")
     ]
