@@ -20,12 +20,6 @@ if TYPE_CHECKING:
     from summarize._cache import BriefCache
     from summarize._core import Settings
 
-# What to do about a brief refused after its re-asks: the re-asks are seeded, so the
-# same command refuses again.
-GROUNDING_HINT = (
-    " (another --reask-seed draws other re-asks; --lenient prints the brief without what failed)"
-)
-
 
 class ExitCode(NamedTuple):
     """One row of the exit-code table."""
@@ -282,30 +276,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = _run
     from rich.console import Console
 
-    from summarize._terminal import configure_logging
+    from summarize._terminal import configure_logging, show_error
 
     err = Console(stderr=True)
     configure_logging(args.verbose)
     try:
         return run(args, err)
-    except KeyboardInterrupt as exc:
-        err.print("summarize: interrupted")
+    except (KeyboardInterrupt, Exception) as exc:
+        show_error(err, exc, verbose=args.verbose)
         return exit_code(exc)
-    except Exception as exc:
-        from summarize._core import redact
-        from summarize._errors import SummarizeError
-
-        if isinstance(exc, SummarizeError):
-            hint = GROUNDING_HINT if isinstance(exc, GroundingError) else ""
-            err.print(
-                f"summarize: error: {exc}{hint}", markup=False, highlight=False, soft_wrap=True
-            )
-            return exit_code(exc)
-        if args.verbose:
-            err.print_exception()
-        message = redact(f"{type(exc).__name__}: {exc}", None)
-        err.print(f"summarize: internal error: {message} (run with -v for details)", markup=False)
-        return INTERNAL_ERROR.code
 
 
 def _run(args: argparse.Namespace, err: Console) -> int:

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from summarize._batch import BatchTotals, ItemResult
     from summarize._core import BriefResult
 
+# What to do about a brief refused after its re-asks: the re-asks are seeded, so the
+# same command refuses again.
+GROUNDING_HINT = (
+    " (another --reask-seed draws other re-asks; --lenient prints the brief without what failed)"
+)
+
 
 def configure_logging(verbose: bool) -> None:
     """With -v, the libraries' log on stderr, API keys masked; without, instructor's kept off it."""
@@ -67,6 +73,24 @@ def show_totals(err: Console, totals: BatchTotals, out: Path) -> None:
         highlight=False,
         soft_wrap=True,
     )
+
+
+def show_error(err: Console, error: BaseException, *, verbose: bool) -> None:
+    """One line on stderr for what ended the command (and, with -v, the traceback of an
+    error the library does not raise on purpose)."""
+    from summarize._core import redact
+    from summarize._errors import GroundingError, SummarizeError
+
+    if isinstance(error, KeyboardInterrupt):
+        err.print("summarize: interrupted")
+    elif isinstance(error, SummarizeError):
+        hint = GROUNDING_HINT if isinstance(error, GroundingError) else ""
+        err.print(f"summarize: error: {error}{hint}", markup=False, highlight=False, soft_wrap=True)
+    else:
+        if verbose:
+            err.print_exception()
+        message = redact(f"{type(error).__name__}: {error}", None)
+        err.print(f"summarize: internal error: {message} (run with -v for details)", markup=False)
 
 
 def _redact_secrets(record: logging.LogRecord) -> bool:
