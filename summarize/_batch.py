@@ -10,7 +10,6 @@ is resumed by running it again.
 from __future__ import annotations
 
 import asyncio
-import gc
 import glob
 import json
 import os
@@ -164,23 +163,6 @@ def _failure(item_id: str, exc: BaseException, started: float) -> ItemResult:
     )
 
 
-_heap_frozen = False
-
-
-def _freeze_the_imported_heap() -> None:
-    """Leave the objects that exist now (those of openai, instructor and pydantic, about
-    190,000) out of every later garbage collection, once per process.
-
-    They live as long as the process anyway, and a full collection walks them all:
-    ~90 ms in which no answer is read, eight times per 4,096 briefs (bench/batch.py).
-    """
-    global _heap_frozen
-    if not _heap_frozen:
-        gc.collect()  # what is garbage now is collected, not kept for good
-        gc.freeze()
-        _heap_frozen = True
-
-
 async def _one(item: BatchItem, settings: Settings, cache: BriefCache | None, client: Any):
     started = time.perf_counter()
     try:
@@ -233,7 +215,6 @@ async def abatch(
         tokens_per_minute=tokens_per_minute,
         connections=concurrency,
     )
-    _freeze_the_imported_heap()
     pending: set[asyncio.Task[ItemResult]] = set()
     source = iter(enumerate(articles, 1))
     exhausted = False

@@ -7,11 +7,9 @@ is imported once there is an article to summarise, so ``--help`` is instant.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from summarize._errors import ConfigurationError, GroundingError, InputError, ModelError
@@ -19,15 +17,8 @@ from summarize._errors import ConfigurationError, GroundingError, InputError, Mo
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from summarize._batch import ItemResult
     from summarize._cache import BriefCache
     from summarize._settings import Settings
-
-# What to do about a brief refused after its re-asks: the re-asks are seeded, so the
-# same command refuses again.
-GROUNDING_HINT = (
-    " (another --reask-seed draws other re-asks; --lenient prints the brief without what failed)"
-)
 
 
 class ExitCode(NamedTuple):
@@ -285,34 +276,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = _run
     from rich.console import Console
 
+    from summarize._terminal import configure_logging, show_error
+
     err = Console(stderr=True)
-    if args.verbose:
-        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(_redact_secrets)
-    else:
-        # instructor logs each failed attempt at ERROR; the CLI reports the outcome once.
-        logging.getLogger("instructor").addHandler(logging.NullHandler())
-        logging.getLogger("instructor").propagate = False
+    configure_logging(args.verbose)
     try:
         return run(args, err)
-    except KeyboardInterrupt as exc:
-        err.print("summarize: interrupted")
+    except (KeyboardInterrupt, Exception) as exc:
+        show_error(err, exc, verbose=args.verbose)
         return exit_code(exc)
-    except Exception as exc:
-        from summarize._errors import SummarizeError, redact
-
-        if isinstance(exc, SummarizeError):
-            hint = GROUNDING_HINT if isinstance(exc, GroundingError) else ""
-            err.print(
-                f"summarize: error: {exc}{hint}", markup=False, highlight=False, soft_wrap=True
-            )
-            return exit_code(exc)
-        if args.verbose:
-            err.print_exception()
-        message = redact(f"{type(exc).__name__}: {exc}", None)
-        err.print(f"summarize: internal error: {message} (run with -v for details)", markup=False)
-        return INTERNAL_ERROR.code
 
 
 def _run(args: argparse.Namespace, err: Console) -> int:
@@ -320,7 +292,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
 
     from summarize._article import read_article
     from summarize._core import summarize
-    from summarize._render import to_json, to_markdown, to_rich
+    from summarize._terminal import LiveDraft, progress, show_result
 
     article = read_article(args.article)
     if args.date:
@@ -329,30 +301,13 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     cache = _cache(args)
     out = Console()
     if args.json or args.markdown or not out.is_terminal:
-        with _progress(err):
+        with progress(err):
             result = summarize(article, settings, cache=cache)
     else:
-        with _LiveDraft(out) as live:
+        with LiveDraft(out) as live:
             result = summarize(article, settings, on_text=live.update, cache=cache)
 
-    if args.json:
-        sys.stdout.write(to_json(result.brief) + "\n")
-    elif args.markdown:
-        sys.stdout.write(to_markdown(result.brief))
-    else:
-        out.print(to_rich(result.brief))
-    for item in result.dropped:
-        err.print(f"summarize: left out: {item}", markup=False, highlight=False, soft_wrap=True)
-    if args.usage:
-        usage = result.usage
-        err.print(
-            f"{result.model}: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion "
-            f"= {usage.total_tokens} tokens, {result.attempts} attempt(s), {result.seconds:.1f} s"
-            + (" (from the cache)" if result.cached else "")
-            + (f" ({result.parts} parts)" if result.parts > 1 else ""),
-            highlight=False,
-            soft_wrap=True,
-        )
+    show_result(result, out, err, json=args.json, markdown=args.markdown, usage=args.usage)
     return OK.code
 
 
@@ -396,12 +351,14 @@ def _run_batch(args: argparse.Namespace, err: Console) -> int:
     from pathlib import Path
 
     from summarize._batch import done_ids, read_items, run_batch
+    from summarize._terminal import BatchProgress, show_totals
 
     items = read_items(args.input)
     out = Path(args.output)
     settings = _settings(args)
     left = len({item.id for item in items} - done_ids(out))  # a resumed run shows what is left
-    with _BatchProgress(err, total=left) as progress:
+    _freeze_the_imported_heap()
+    with BatchProgress(err, total=left) as progress:
         totals = run_batch(
             items,
             out,
@@ -412,162 +369,24 @@ def _run_batch(args: argparse.Namespace, err: Console) -> int:
             cache=_cache(args),
             on_result=progress.update,
         )
-    err.print(
-        f"summarize batch: {totals.done} done ({totals.cached} from the cache), "
-        f"{totals.failed} failed, {totals.skipped} already done; {totals.tokens} tokens; "
-        f"{totals.seconds:.1f} s -> {out}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
+    show_totals(err, totals, out)
     return SOME_FAILED.code if totals.failed else OK.code
 
 
-def _redact_secrets(record: logging.LogRecord) -> bool:
-    """Mask API keys in what the libraries log (a server's 401 echoes part of the key)."""
-    import os
+def _freeze_the_imported_heap() -> None:
+    """Leave the objects of the modules a batch runs on out of every later garbage collection.
 
-    from summarize._errors import redact
+    The command owns its process, so it may change the collector (the library does not): a
+    full collection walks the ~190,000 long-lived objects of openai, instructor and pydantic,
+    ~90 ms with no answer read each time, eight times per 4,096 briefs (bench/batch.py).
+    """
+    import gc
 
-    record.msg = redact(record.getMessage(), os.environ.get("OPENAI_API_KEY"))
-    record.args = ()
-    return True
+    import instructor  # noqa: F401  imported now, not by the first brief, to be frozen too
+    import openai.resources  # noqa: F401
 
-
-class _StatusHandler(logging.Handler):
-    """Shows the library's progress messages in a status line."""
-
-    def __init__(self, show: Callable[[str], object]) -> None:
-        super().__init__(logging.INFO)
-        self.show = show
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.show(record.getMessage() + "…")
-
-
-class _LiveDraft:
-    """At a terminal: the brief as the model writes it, with progress above it; it gives
-    way to the checked brief when that is ready."""
-
-    def __init__(self, console: Console) -> None:
-        from rich.live import Live
-        from rich.text import Text
-
-        self.status = Text("Summarising…", style="dim")
-        self.live = Live(self.status, console=console, transient=True, refresh_per_second=8)
-        self.handler = _StatusHandler(lambda message: setattr(self.status, "plain", message))
-
-    def update(self, text: str) -> None:
-        from rich.console import Group
-
-        from summarize._render import draft, to_rich_draft
-
-        self.live.update(Group(self.status, to_rich_draft(draft(text))))
-
-    def __enter__(self) -> _LiveDraft:
-        self.live.__enter__()
-        _attach(self.handler)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        logging.getLogger("summarize").removeHandler(self.handler)
-        self.live.__exit__(*exc)
-
-
-def _attach(handler: logging.Handler) -> None:
-    logger = logging.getLogger("summarize")
-    logger.addHandler(handler)
-    logger.setLevel(min(logger.level or logging.INFO, logging.INFO))
-
-
-class _progress:
-    """A spinner on stderr while the brief is made, when stderr is a terminal."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.handler: _StatusHandler | None = None
-
-    def __enter__(self) -> None:
-        if not self.console.is_terminal:
-            return
-        self.status = self.console.status("Summarising…")
-        self.status.__enter__()
-        self.handler = _StatusHandler(self.status.update)
-        _attach(self.handler)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.handler is not None:
-            logging.getLogger("summarize").removeHandler(self.handler)
-            self.status.__exit__(*exc)
-
-
-class _BatchProgress:
-    """Batch progress on stderr: a bar with done, failed, rate and ETA at a terminal;
-    otherwise a plain line every ``every`` seconds (for logs)."""
-
-    def __init__(self, console: Console, total: int, every: float = 30.0) -> None:
-        self.console = console
-        self.total = total
-        self.every = every
-        self.done = self.failed = 0
-        self.started = self.last = time.monotonic()
-        self.bar: Any = None
-
-    def __enter__(self) -> _BatchProgress:
-        if self.console.is_terminal:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self.bar = Progress(
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[failed]} failed"),
-                TextColumn("{task.fields[rate]}"),
-                TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=self.console,
-            )
-            self.bar.__enter__()
-            self.task = self.bar.add_task("Summarising", total=self.total, failed=0, rate="")
-        return self
-
-    def update(self, record: ItemResult) -> None:
-        if record.status == "done":
-            self.done += 1
-        else:
-            self.failed += 1
-            self.console.print(
-                f"summarize batch: {record.id} failed: {record.error.message if record.error else ''}",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
-        now = time.monotonic()
-        finished = self.done + self.failed
-        rate = finished / max(now - self.started, 1e-9) * 60
-        if self.bar is not None:
-            self.bar.update(self.task, advance=1, failed=self.failed, rate=f"{rate:.1f}/min")
-        elif now - self.last >= self.every or finished == self.total:
-            self.last = now
-            left = (self.total - finished) / rate if rate else 0
-            self.console.print(
-                f"summarize batch: {finished}/{self.total} ({self.failed} failed), "
-                f"{rate:.1f}/min, ETA {left:.0f} min",
-                markup=False,
-                highlight=False,
-            )
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
+    gc.collect()  # what is garbage now is collected, not kept for good
+    gc.freeze()
 
 
 if __name__ == "__main__":

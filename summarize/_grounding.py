@@ -57,9 +57,7 @@ class ArticleIndex:
         self._positions: dict[str, list[int]] = {}
         for i, word in enumerate(self._words):
             self._positions.setdefault(word, []).append(i)
-        self._sentence_spans = sentences if sentences is not None else [(0, len(text))]
-        self._supporting: dict[tuple[str, int], list[str]] = {}
-        self._naming: dict[tuple[str, ...], list[str]] = {}
+        self._sentences = _Sentences(text, sentences if sentences is not None else [(0, len(text))])
 
     @staticmethod
     @lru_cache(maxsize=32)
@@ -96,74 +94,18 @@ class ArticleIndex:
                     best_start, best_size = i, size
         return best_start, best_size
 
-    @cached_property
+    @property
     def sentences(self) -> list[str]:
         """The article's sentences, in order."""
-        return [self.text[start:end] for start, end in self._sentence_spans]
+        return self._sentences.texts
 
     def supporting_sentences(self, point: str, most: int = 2) -> list[str]:
-        # Asked twice a key point: the check that it is stated, then its evidence.
-        key = (point, most)
-        if key not in self._supporting:
-            self._supporting[key] = self._find_supporting(point, most)
-        return list(self._supporting[key])
-
-    def _find_supporting(self, point: str, most: int) -> list[str]:
-        """The article sentences that state ``point``, in the article's order: the one that
-        holds most of its naming words, then, while those held are fewer than
-        MIN_SUPPORT of them, the one holding most of the rest (up to ``most``); none
-        when no sentence holds any. A word in fewer sentences weighs more: "together"
-        tells where a point about working together is stated; "Trump", in most of the
-        article's sentences, does not."""
-        wanted = naming_words(point)
-        missing, chosen = set(wanted), []
-        while len(chosen) < most and len(wanted - missing) < MIN_SUPPORT * len(wanted):
-            scores = [
-                sum(1 / self._sentence_count[w] for w in missing & words)
-                for words in self._sentence_words
-            ]
-            best = max(range(len(scores)), key=scores.__getitem__, default=None)
-            if best is None or not scores[best]:
-                break
-            chosen.append(best)
-            missing -= self._sentence_words[best]
-        return [self.sentences[i] for i in sorted(chosen)]
+        """The article sentences that state ``point`` (see ``_Sentences._find_supporting``)."""
+        return self._sentences.supporting(point, most)
 
     def sentences_naming(self, names: list[str]) -> list[str]:
         """The article's sentences that have one of ``names`` (its words, in a row)."""
-        # Asked for each actor by the stance check and again by the assembly.
-        key = tuple(names)
-        if key not in self._naming:
-            self._naming[key] = self._find_naming(names)
-        return list(self._naming[key])
-
-    def _find_naming(self, names: list[str]) -> list[str]:
-        wanted = [words for words in map(_words, names) if words]
-        return [
-            sentence
-            for sentence, words, vocabulary in zip(
-                self.sentences, self._sentence_word_lists, self._sentence_vocabularies, strict=True
-            )
-            # The set look-up first: most sentences lack the name's first word.
-            if any(name[0] in vocabulary and _contains(words, name) for name in wanted)
-        ]
-
-    @cached_property
-    def _sentence_word_lists(self) -> list[list[str]]:
-        return [_words(sentence) for sentence in self.sentences]
-
-    @cached_property
-    def _sentence_vocabularies(self) -> list[set[str]]:
-        return [set(words) for words in self._sentence_word_lists]
-
-    @cached_property
-    def _sentence_count(self) -> Counter[str]:
-        """For each word, the number of the article's sentences that have it."""
-        return Counter(word for words in self._sentence_words for word in words)
-
-    @cached_property
-    def _sentence_words(self) -> list[frozenset[str]]:
-        return [_stems(sentence) for sentence in self.sentences]
+        return self._sentences.naming(names)
 
     def passage(self, quote: str) -> str | None:
         """The article's own text for ``quote``, or None when its words are not in the article."""
@@ -199,6 +141,86 @@ class ArticleIndex:
         # the name, two words or more, written together in the article.
         size = self._longest_run(words)[1]
         return size >= 2 and size >= len(words) / 2
+
+
+class _Sentences:
+    """An article's sentences, for finding those that state a key point and those that
+    name an actor; each answer is kept, as each is asked for more than once."""
+
+    def __init__(self, text: str, spans: list[tuple[int, int]]) -> None:
+        self._text = text
+        self._spans = spans
+        self._supporting: dict[tuple[str, int], list[str]] = {}
+        self._naming: dict[tuple[str, ...], list[str]] = {}
+
+    @cached_property
+    def texts(self) -> list[str]:
+        """The article's sentences, in order."""
+        return [self._text[start:end] for start, end in self._spans]
+
+    def supporting(self, point: str, most: int) -> list[str]:
+        # Asked twice a key point: the check that it is stated, then its evidence.
+        key = (point, most)
+        if key not in self._supporting:
+            self._supporting[key] = self._find_supporting(point, most)
+        return list(self._supporting[key])
+
+    def _find_supporting(self, point: str, most: int) -> list[str]:
+        """The article sentences that state ``point``, in the article's order: the one that
+        holds most of its naming words, then, while those held are fewer than
+        MIN_SUPPORT of them, the one holding most of the rest (up to ``most``); none
+        when no sentence holds any. A word in fewer sentences weighs more: "together"
+        tells where a point about working together is stated; "Trump", in most of the
+        article's sentences, does not."""
+        wanted = naming_words(point)
+        missing, chosen = set(wanted), []
+        while len(chosen) < most and len(wanted - missing) < MIN_SUPPORT * len(wanted):
+            scores = [
+                sum(1 / self._sentence_count[w] for w in missing & words)
+                for words in self._sentence_words
+            ]
+            best = max(range(len(scores)), key=scores.__getitem__, default=None)
+            if best is None or not scores[best]:
+                break
+            chosen.append(best)
+            missing -= self._sentence_words[best]
+        return [self.texts[i] for i in sorted(chosen)]
+
+    def naming(self, names: list[str]) -> list[str]:
+        """The article's sentences that have one of ``names`` (its words, in a row)."""
+        # Asked for each actor by the stance check and again by the assembly.
+        key = tuple(names)
+        if key not in self._naming:
+            self._naming[key] = self._find_naming(names)
+        return list(self._naming[key])
+
+    def _find_naming(self, names: list[str]) -> list[str]:
+        wanted = [words for words in map(_words, names) if words]
+        return [
+            sentence
+            for sentence, words, vocabulary in zip(
+                self.texts, self._sentence_word_lists, self._sentence_vocabularies, strict=True
+            )
+            # The set look-up first: most sentences lack the name's first word.
+            if any(name[0] in vocabulary and _contains(words, name) for name in wanted)
+        ]
+
+    @cached_property
+    def _sentence_word_lists(self) -> list[list[str]]:
+        return [_words(sentence) for sentence in self.texts]
+
+    @cached_property
+    def _sentence_vocabularies(self) -> list[set[str]]:
+        return [set(words) for words in self._sentence_word_lists]
+
+    @cached_property
+    def _sentence_count(self) -> Counter[str]:
+        """For each word, the number of the article's sentences that have it."""
+        return Counter(word for words in self._sentence_words for word in words)
+
+    @cached_property
+    def _sentence_words(self) -> list[frozenset[str]]:
+        return [_stems(sentence) for sentence in self.texts]
 
 
 def _contains(words: list[str], name: list[str]) -> bool:

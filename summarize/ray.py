@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import gc
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -186,10 +185,6 @@ class BriefBatch:
             self._client = _make_client(
                 settings, self.concurrency, self.requests_per_minute, self.tokens_per_minute
             )
-            # As summarize batch does: the imported modules' objects are left out of
-            # every later garbage collection (~90 ms pauses otherwise).
-            gc.collect()
-            gc.freeze()
         return settings
 
     async def _one(self, item: BatchItem, settings: Settings) -> ItemResult:

@@ -317,12 +317,29 @@ def test_a_batch_keeps_one_connection_open_for_each_request_in_flight(tmp_path):
     assert len(connections) <= 32
 
 
-def test_a_batch_leaves_the_imported_heap_out_of_garbage_collection(server, tmp_path):
+def test_a_batch_leaves_the_garbage_collector_alone(server, tmp_path):
+    # The library runs in its callers' processes: whether to freeze the heap is theirs.
     import gc
 
+    frozen = gc.get_freeze_count()
     run_batch(seed_items(2), tmp_path / "out.jsonl", settings_for(server))
+    assert gc.get_freeze_count() == frozen
+
+
+def test_the_batch_command_leaves_the_imported_heap_out_of_garbage_collection(server, tmp_path):
+    source = tmp_path / "items.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": SEED.read_text(encoding="utf-8")}) + "\n")
+    code = (
+        "import gc, sys\nfrom summarize._cli import main\n"
+        "code = main(sys.argv[1:])\nprint(gc.get_freeze_count())\nsys.exit(code)"
+    )
+    args = [sys.executable, "-c", code, "batch", str(source), "-o", str(tmp_path / "out.jsonl")]
+    args += ["--base-url", server.url, "-m", "test-model", "--max-attempts", "2", "--no-cache"]
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test"}
+    result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
     # openai's, instructor's and pydantic's objects: full collections no longer walk them.
-    assert gc.get_freeze_count() > 50_000
+    assert int(result.stdout) > 50_000
 
 
 def test_the_embedded_model_gets_one_article_at_a_time(monkeypatch):

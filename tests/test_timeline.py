@@ -104,7 +104,7 @@ def test_the_timeline_lists_each_date_once_and_the_model_writes_only_its_event(s
         {
             "headline": "h",
             "summary": "s",
-            "key_points": ["a", "b", "c"],
+            "key_points": [article.text[start:end] for start, end in analysis.sentences[:3]],
             "open_questions": [{"question": "q?", "why_open": "w"}],
             "timeline": events,
         }
