@@ -100,9 +100,8 @@ class _Asking:
 
     def brief(self, prose: Prose, usage: Any = None) -> BriefResult:
         """The brief assembled from the analysis and the model's prose, kept in the cache."""
-        facts = self.request.facts
         left_out: list[str] = []
-        brief = assemble(prose, facts.analysis, facts.actors, facts.dates, facts.index, left_out)
+        brief = assemble(prose, self.request.facts, left_out)
         result = BriefResult(
             brief=brief,
             model=self.request.spec.label,

@@ -1,27 +1,19 @@
-"""Assemble: the brief from the analysis's facts and the model's prose.
+"""Assemble: the brief from the article's facts and the model's prose.
 
 What a brief presents as the article's (names, kinds, aliases, titles, quotes,
-evidence, dates, places) comes from the analysis; what the model wrote (the
-headline, summary, key points, roles, stances, questions and events) is put
-beside the facts it refers to, by number.
-
-Which entities become actors, decided here: every person the article names and
-everyone it quotes, then the organisations, countries and groups it names twice
-or more or that act in it (the subject of a clause), most salient first, up to
-``MAX_ACTORS``. A place is not an actor but one of the brief's places; an
-organisation named only inside a person's title ("Pentagon chief") is that
-person's affiliation.
+evidence, dates, places) comes from the analysis (``_facts.py``); what the model
+wrote (the headline, summary, key points, roles, stances, questions and events) is
+put beside the facts it refers to, by number, when the article states it.
 """
 
 from __future__ import annotations
 
-from summarize._analysis import Analysis, DateMention, Entity, salience
+from summarize._analysis import Entity
+from summarize._facts import Facts
 from summarize._grounding import ArticleIndex, name_key, support
 from summarize._schema import (
-    MAX_ACTORS,
     MAX_ALIASES,
     MAX_EVIDENCE,
-    MAX_PLACES,
     MAX_QUOTES,
     Actor,
     Brief,
@@ -32,15 +24,6 @@ from summarize._schema import (
     is_stated,
 )
 
-_ACTOR_KINDS = ("person", "organization", "country", "group")
-# Named this often, or the subject of a clause this often, an organisation, country or
-# group is a party to the story, not only its setting.
-MIN_MENTIONS = 2
-MIN_ACTS = 1
-MAX_DATES = 3
-# The model writes the role and stance of the most salient actors, at most this many (each
-# costs it ~20 tokens); the others are described by their title in the article.
-MAX_ROLES_ASKED = 5
 # What the model says of an actor is kept when this share of its naming words are in the
 # sentences that name the actor (and their title); else the title stands for the role and
 # the stance is left out.
@@ -50,56 +33,12 @@ MIN_ROLE_SUPPORT = 0.34
 MIN_STANCE_SUPPORT = 0.5
 
 
-def listed_actors(analysis: Analysis) -> list[Entity]:
-    """The entities the brief lists as actors (see the module docstring): those whose role
-    the model is asked for first, then the others, each by salience."""
-    candidates = [e for e in analysis.entities if e.kind in _ACTOR_KINDS and not e.only_in_titles]
-    first = [e for e in candidates if e.kind == "person" or e.quotes]
-    then = [
-        e
-        for e in candidates
-        if e not in first and (e.mentions >= MIN_MENTIONS or e.acts >= MIN_ACTS)
-    ]
-    chosen = [*first, *then][:MAX_ACTORS]
-    ranked = sorted(chosen, key=lambda e: (-salience(e), e.first))
-    # The model writes the roles of the first MAX_ROLES_ASKED: every quoted speaker (whose
-    # stance is required), then the most salient others; each group by salience.
-    quoted = [e for e in ranked if e.quotes][:MAX_ROLES_ASKED]
-    others = [e for e in ranked if not e.quotes][: MAX_ROLES_ASKED - len(quoted)]
-    asked = [e for e in ranked if any(e is a for a in (*quoted, *others))]
-    return asked + [e for e in ranked if not any(e is a for a in asked)]
-
-
-def listed_places(analysis: Analysis) -> list[str]:
-    """Where the story happens: the countries and places its lead names (a news story says
-    where in its first sentence), then the others, most salient first."""
-    lead_end = analysis.sentences[0][1] if analysis.sentences else 0
-    places = [
-        e for e in analysis.entities if e.kind in ("country", "place") and not e.only_in_titles
-    ]
-    places.sort(key=lambda e: e.first >= lead_end)  # stable: salience order within each
-    return [e.name for e in places][:MAX_PLACES]
-
-
-def listed_dates(analysis: Analysis) -> list[DateMention]:
-    """The dates the timeline may hold, in the article's order, each date once ("Wednesday"
-    and "earlier Wednesday" are one), at most MAX_DATES: the model writes an event for each."""
-    first = {d.date: d for d in sorted(analysis.dates, key=lambda d: -d.start)}
-    return sorted(first.values(), key=lambda d: d.start)[:MAX_DATES]
-
-
-def assemble(
-    prose: Prose,
-    analysis: Analysis,
-    actors: list[Entity],
-    dates: list[DateMention],
-    index: ArticleIndex,
-    left_out: list[str],
-) -> Brief:
+def assemble(prose: Prose, facts: Facts, left_out: list[str]) -> Brief:
     """The brief of the article: the analysis's facts with the model's ``prose``, less what
     the article does not state (each said in ``left_out``): a key point it does not state
     (the checks asked again unless three stated ones remain), a quoted speaker's stance
     their words do not state (their own words stand for it)."""
+    actors, index = facts.actors, facts.index
     key_points = []
     for point in prose.key_points:
         if is_stated(point, index):
@@ -151,14 +90,15 @@ def assemble(
             for point in key_points
         ],
         actors=listed,
-        places=listed_places(analysis),
+        places=facts.places,
         open_questions=questions,
         timeline=[
             TimelineEvent(when=date.text, date=date.date, event=events[number])
-            for number, date in enumerate(dates, start=1)
+            for number, date in enumerate(facts.dates, start=1)
             # An event its date's sentence does not state is the model's, not the article's.
             if number in events
-            and support(events[number], [analysis.sentence_at(date.start)]) >= MIN_ROLE_SUPPORT
+            and support(events[number], [facts.analysis.sentence_at(date.start)])
+            >= MIN_ROLE_SUPPORT
         ],
     )
 

@@ -23,7 +23,8 @@ from summarize._ask import aask, ask
 from summarize._backends import backend_for
 from summarize._cache import BriefCache
 from summarize._client import make_client
-from summarize._request import Request, is_analysed, requests_for
+from summarize._facts import is_analysed
+from summarize._request import Request, requests_for
 from summarize._result import BriefResult, merged
 from summarize._settings import FROM_SETTINGS, Settings, with_options
 from summarize._spec import Mode

@@ -7,8 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -17,13 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from summarize._analysis import Analysis, DateMention, Entity, analyse
 from summarize._article import Article
-from summarize._assemble import MAX_ROLES_ASKED, listed_actors, listed_dates
 from summarize._backends import Backend
 from summarize._cache import cache_key
 from summarize._errors import ArticleTooLongError
-from summarize._grounding import ArticleIndex
+from summarize._facts import Facts, facts_of
 from summarize._parts import estimate_tokens, part_articles, split_article
 from summarize._prompts import render_messages
 from summarize._schema import CheckContext, Prose, prose_model
@@ -31,58 +27,6 @@ from summarize._settings import Settings
 from summarize._spec import ModelSpec
 
 log = logging.getLogger("summarize")
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the analysis found in an article, as the prompt, the checks and the brief use it."""
-
-    text: str
-    """The whole article's text."""
-    analysis: Analysis
-    actors: list[Entity]
-    """The actors the brief lists, those whose role the model writes first."""
-    dates: list[DateMention]
-    """The dates the model writes the timeline's events for."""
-    index: ArticleIndex
-
-    @property
-    def asked(self) -> list[Entity]:
-        """The actors whose role and stance the model writes."""
-        return self.actors[:MAX_ROLES_ASKED]
-
-
-# The facts of the last articles seen, by (text, date), least recently used first: a
-# long article's parts, and the same article briefed again, are analysed once.
-_FACTS: OrderedDict[tuple[str, Any], Facts] = OrderedDict()
-_FACTS_KEPT = 32
-_FACTS_LOCK = threading.Lock()
-
-
-def facts_of(article: Article) -> Facts:
-    """The article analysed (spaCy; ~0.5 s of CPU for a news article), once."""
-    key = (article.text, article.date)
-    with _FACTS_LOCK:
-        if key in _FACTS:
-            _FACTS.move_to_end(key)
-            return _FACTS[key]
-    analysis = analyse(article.text, article.date)
-    facts = Facts(
-        article.text,
-        analysis,
-        listed_actors(analysis),
-        listed_dates(analysis),
-        ArticleIndex.of(article.text, tuple(analysis.sentences)),
-    )
-    with _FACTS_LOCK:
-        _FACTS[key] = facts
-        while len(_FACTS) > _FACTS_KEPT:
-            _FACTS.popitem(last=False)
-    return facts
-
-
-def is_analysed(article: Article) -> bool:
-    return (article.text, article.date) in _FACTS
 
 
 @dataclass

@@ -57,7 +57,7 @@ def parse_model_spec(
                 f"unknown embedded model {name!r}: choose local/{' or local/'.join(LOCAL_MODELS)}"
             )
         # llama.cpp's grammar takes a JSON schema: constrained decoding keeps a small
-        # model's output parseable (the transport adapts the request, see local.py).
+        # model's output parseable (the transport adapts the request, see _local.py).
         return ModelSpec("local", name, LOCAL_URL, mode or "json_schema")
     if prefix == "ollama":
         host = os.environ.get("OLLAMA_HOST", "http://localhost:11434").rstrip("/")

@@ -14,6 +14,7 @@ import httpx2
 import pytest
 
 from summarize import _local as local
+from summarize import _weights
 from summarize._errors import ConfigurationError
 
 CONTENT = b"GGUF" + bytes(range(256)) * 64  # 16 KiB of "model"
@@ -30,7 +31,7 @@ def fake_weights(tmp_path, monkeypatch):
         (package / "__init__.py").write_text("")
         (package / "data" / f"part{number:02d}.bin").write_bytes(data)
     monkeypatch.syspath_prepend(str(site))
-    weights = local.Weights(
+    weights = _weights.Weights(
         filename="fake.gguf",
         size=len(CONTENT),
         sha256=hashlib.sha256(CONTENT).hexdigest(),
@@ -38,46 +39,48 @@ def fake_weights(tmp_path, monkeypatch):
         extra="local",
         url="https://example.invalid/fake.gguf",
     )
-    monkeypatch.setitem(local.WEIGHTS, "fake", weights)
+    monkeypatch.setitem(_weights.WEIGHTS, "fake", weights)
     monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv(local.MODEL_PATH_ENV, raising=False)
+    monkeypatch.delenv(_weights.MODEL_PATH_ENV, raising=False)
     return weights
 
 
 def test_parts_are_joined_once_and_verified(fake_weights, tmp_path):
-    path = local.ensure_weights("fake")
+    path = _weights.ensure_weights("fake")
     assert path == tmp_path / "cache" / "models" / "fake.gguf"
     assert path.read_bytes() == CONTENT
     # Second use: the verified marker matches, so nothing is re-joined.
     stamp = path.stat().st_mtime_ns
-    assert local.ensure_weights("fake") == path
+    assert _weights.ensure_weights("fake") == path
     assert path.stat().st_mtime_ns == stamp
 
 
 def test_a_mismatching_file_is_refused_and_removed(fake_weights, monkeypatch):
     monkeypatch.setitem(
-        local.WEIGHTS, "fake", local.Weights(**{**vars(fake_weights), "sha256": "0" * 64})
+        _weights.WEIGHTS, "fake", _weights.Weights(**{**vars(fake_weights), "sha256": "0" * 64})
     )
     with pytest.raises(ConfigurationError, match="do not match the official file") as caught:
-        local.ensure_weights("fake")
+        _weights.ensure_weights("fake")
     assert "--force-reinstall" in str(caught.value)
-    assert not (local.models_dir() / "fake.gguf").exists()
-    assert list(local.models_dir().iterdir()) == []  # no temporary file left either
+    assert not (_weights.models_dir() / "fake.gguf").exists()
+    assert list(_weights.models_dir().iterdir()) == []  # no temporary file left either
 
 
 def test_a_changed_file_is_verified_again(fake_weights):
-    path = local.ensure_weights("fake")
+    path = _weights.ensure_weights("fake")
     path.write_bytes(CONTENT[:-1] + b"!")  # same size, other bytes, new mtime
     with pytest.raises(ConfigurationError, match="do not match"):
-        local.ensure_weights("fake")
+        _weights.ensure_weights("fake")
 
 
 def test_missing_parts_say_how_to_get_the_weights(fake_weights, monkeypatch):
     monkeypatch.setitem(
-        local.WEIGHTS, "fake", local.Weights(**{**vars(fake_weights), "parts": ("no_such_part",)})
+        _weights.WEIGHTS,
+        "fake",
+        _weights.Weights(**{**vars(fake_weights), "parts": ("no_such_part",)}),
     )
     with pytest.raises(ConfigurationError) as caught:
-        local.ensure_weights("fake")
+        _weights.ensure_weights("fake")
     message = str(caught.value)
     assert "pip install '.[local]' in the summarize source tree" in message
     assert fake_weights.url in message and fake_weights.sha256 in message
@@ -89,7 +92,7 @@ def test_concurrent_first_uses_do_not_corrupt_the_file(fake_weights):
 
     def use():
         try:
-            results.append(local.ensure_weights("fake").read_bytes())
+            results.append(_weights.ensure_weights("fake").read_bytes())
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -105,15 +108,15 @@ def test_concurrent_first_uses_do_not_corrupt_the_file(fake_weights):
 def test_model_path_must_be_a_gguf_file(tmp_path, monkeypatch):
     gguf = tmp_path / "mine.gguf"
     gguf.write_bytes(CONTENT)
-    assert local.ensure_weights("qwen2.5-coder-1.5b", gguf) == gguf
-    monkeypatch.setenv(local.MODEL_PATH_ENV, str(gguf))
-    assert local.ensure_weights("qwen2.5-coder-1.5b") == gguf
+    assert _weights.ensure_weights("qwen2.5-coder-1.5b", gguf) == gguf
+    monkeypatch.setenv(_weights.MODEL_PATH_ENV, str(gguf))
+    assert _weights.ensure_weights("qwen2.5-coder-1.5b") == gguf
     text = tmp_path / "notes.txt"
     text.write_text("not a model")
     with pytest.raises(ConfigurationError, match="is not a GGUF model file"):
-        local.ensure_weights("qwen2.5-coder-1.5b", text)
+        _weights.ensure_weights("qwen2.5-coder-1.5b", text)
     with pytest.raises(ConfigurationError, match="does not exist"):
-        local.ensure_weights("qwen2.5-coder-1.5b", tmp_path / "missing.gguf")
+        _weights.ensure_weights("qwen2.5-coder-1.5b", tmp_path / "missing.gguf")
 
 
 def test_json_schema_requests_become_llama_cpp_grammar_requests():

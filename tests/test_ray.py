@@ -14,6 +14,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -182,8 +183,18 @@ def stand_in_for_the_embedded_model(request):
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 
+def settled_free_cpus() -> float:
+    """The free CPUs once the actors of the tests before have given theirs back (Ray
+    releases a killed actor's CPUs a moment later)."""
+    total = ray.cluster_resources().get("CPU", 0)
+    deadline = time.monotonic() + 30
+    while ray.available_resources().get("CPU", 0) < total and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return ray.available_resources().get("CPU", 0)
+
+
 def test_embedded_model_one_per_node_its_cpus_reserved_serving_every_worker(local_ray):
-    free_before = ray.available_resources().get("CPU", 0)
+    free_before = settled_free_cpus()
     servers = start_node_models(
         Settings(model="local"), cpus=1, answer=stand_in_for_the_embedded_model
     )

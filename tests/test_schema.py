@@ -8,6 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from summarize._analysis import analyse
 from summarize._assemble import assemble
+from summarize._facts import Facts
 from summarize._grounding import ArticleIndex
 from summarize._schema import MAX_KEY_POINTS_WRITTEN, Brief, prose_model
 
@@ -60,7 +61,8 @@ def check(data: dict, lenient: bool = False):
 def assembled(prose) -> tuple[Brief, list[str]]:
     """The brief of ``prose``, and what it left out."""
     left_out: list[str] = []
-    brief = assemble(prose, ANALYSIS, ACTORS, [], CONTEXT["article"], left_out)
+    facts = Facts(ARTICLE, ANALYSIS, ACTORS, [], CONTEXT["article"], places=[])
+    brief = assemble(prose, facts, left_out)
     return brief, left_out
 
 

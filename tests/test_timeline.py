@@ -8,7 +8,8 @@ import pytest
 
 from summarize import Article
 from summarize._analysis import analyse
-from summarize._assemble import assemble, listed_dates
+from summarize._assemble import assemble
+from summarize._facts import Facts, listed_dates
 from summarize._grounding import ArticleIndex
 from summarize._schema import prose_model
 from summarize._timeline import _by_dateparser, _day_of_month, resolve
@@ -110,7 +111,7 @@ def test_the_timeline_lists_each_date_once_and_the_model_writes_only_its_event(s
         }
     )
     index = ArticleIndex(article.text, analysis.sentences)
-    brief = assemble(prose, analysis, [], dates, index, left_out=[])
+    brief = assemble(prose, Facts(article.text, analysis, [], dates, index, []), left_out=[])
     assert [(e.when, e.date, e.event) for e in brief.timeline] == [
         (dates[0].text, dates[0].date, "Trump revealed he expected to meet Putin.")
     ]
