@@ -1,9 +1,10 @@
 """The facts a brief is made of: the article's analysis (made once), and which of its
 entities, places and dates the brief lists, decided here in code.
 
-Which entities become actors: every person the article names and everyone it quotes,
-then the organisations, countries and groups it names twice or more or that act in it
-(the subject of a clause), most salient first, up to ``MAX_ACTORS``. A place is not an
+Which entities become actors: the parties to the story, most salient first (everyone it
+quotes, and every person, organisation, country or group it names twice or more or that
+acts in it, the subject of a clause), then the people it names once, up to
+``MAX_ACTORS``: a team named six times outranks a player named once. A place is not an
 actor but one of the brief's places; an organisation named only inside a person's
 title ("Pentagon chief") is that person's affiliation.
 """
@@ -90,13 +91,14 @@ def listed_actors(analysis: Analysis) -> list[Entity]:
     """The entities the brief lists as actors (see the module docstring): those whose role
     the model is asked for first, then the others, each by salience."""
     candidates = [e for e in analysis.entities if e.kind in _ACTOR_KINDS and not e.only_in_titles]
-    first = [e for e in candidates if e.kind == "person" or e.quotes]
-    then = [
-        e
-        for e in candidates
-        if e not in first and (e.mentions >= MIN_MENTIONS or e.acts >= MIN_ACTS)
+    by_salience = sorted(candidates, key=lambda e: (-salience(e), e.first))
+    # Parties to the story: everyone quoted, and whoever is named twice or more or acts
+    # (the subject of a clause), most salient first; then the people named once.
+    parties = [
+        e for e in by_salience if e.quotes or e.mentions >= MIN_MENTIONS or e.acts >= MIN_ACTS
     ]
-    chosen = [*first, *then][:MAX_ACTORS]
+    named_once = [e for e in by_salience if e.kind == "person" and e not in parties]
+    chosen = [*parties, *named_once][:MAX_ACTORS]
     ranked = sorted(chosen, key=lambda e: (-salience(e), e.first))
     # The model writes the roles of the first MAX_ROLES_ASKED: every quoted speaker (whose
     # stance is required), then the most salient others; each group by salience.
