@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from summarize._article import Article, read_article
+from summarize._backends import backend_for
 from summarize._cache import BriefCache
 from summarize._client import make_client
 from summarize._core import asummarize
@@ -204,10 +205,10 @@ async def abatch(
     if concurrency < 1:
         raise InputError("concurrency must be at least 1")
     settings = settings or Settings()
-    if settings.model_spec.provider == "local":
-        # The embedded model writes one brief at a time: more in flight would only wait
-        # for it, and each would count that wait in its seconds.
-        concurrency = 1
+    # More requests in flight than the backend answers at once (the embedded model: one)
+    # would only wait for it, and each would count that wait in its seconds.
+    most = backend_for(settings.model_spec, settings.model_path).concurrency
+    concurrency = min(concurrency, most or concurrency)
     client = make_client(
         settings,
         is_async=True,
