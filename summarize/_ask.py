@@ -31,10 +31,13 @@ def ask(request: Request, client: Callable[[], Any], cache: BriefCache | None) -
     if hit is not None:
         return hit
     for kwargs in asking.sends():
+        create = client().create
         try:
-            return asking.brief(client().create(**kwargs))
-        except Exception as exc:
+            prose = create(**kwargs)
+        except Exception as exc:  # the client's fault, mapped (or lenient) in failed()
             asking.error = exc
+            continue
+        return asking.brief(prose)
     return asking.failed()
 
 
@@ -47,10 +50,13 @@ async def aask(
     if hit is not None:
         return hit
     for kwargs in asking.sends():
+        create = client().create
         try:
-            return asking.brief(await client().create(**kwargs))
+            prose = await create(**kwargs)
         except Exception as exc:
             asking.error = exc
+            continue
+        return asking.brief(prose)
     return asking.failed()
 
 

@@ -143,8 +143,7 @@ async def asummarize(
         requests = requests_for(article, settings, backend)
     else:
         requests = await asyncio.to_thread(requests_for, article, settings, backend)
-    shared = client
-    client_once = cache_result(lambda: shared or make_client(settings, is_async=True))
+    client_once = cache_result(lambda: client or make_client(settings, is_async=True))
     results = await asyncio.gather(*(aask(request, client_once, cache) for request in requests))
     return _whole(list(results), requests, started)
 

@@ -92,12 +92,14 @@ def listed_actors(analysis: Analysis) -> list[Entity]:
     the model is asked for first, then the others, each by salience."""
     candidates = [e for e in analysis.entities if e.kind in _ACTOR_KINDS and not e.only_in_titles]
     by_salience = sorted(candidates, key=lambda e: (-salience(e), e.first))
+
     # Parties to the story: everyone quoted, and whoever is named twice or more or acts
     # (the subject of a clause), most salient first; then the people named once.
-    parties = [
-        e for e in by_salience if e.quotes or e.mentions >= MIN_MENTIONS or e.acts >= MIN_ACTS
-    ]
-    named_once = [e for e in by_salience if e.kind == "person" and e not in parties]
+    def is_party(e: Entity) -> bool:
+        return bool(e.quotes) or e.mentions >= MIN_MENTIONS or e.acts >= MIN_ACTS
+
+    parties = [e for e in by_salience if is_party(e)]
+    named_once = [e for e in by_salience if e.kind == "person" and not is_party(e)]
     chosen = [*parties, *named_once][:MAX_ACTORS]
     ranked = sorted(chosen, key=lambda e: (-salience(e), e.first))
     # The model writes the roles of the first MAX_ROLES_ASKED: every quoted speaker (whose

@@ -85,7 +85,7 @@ class Request:
         )
 
 
-def request_for(part: Article, facts: Facts, settings: Settings) -> Request:
+def request_for(part: Article, facts: Facts, settings: Settings, spec: ModelSpec) -> Request:
     """The request for ``part`` (the article itself, or one of its parts): its prompt rendered."""
     messages = render_messages(
         part,
@@ -95,20 +95,20 @@ def request_for(part: Article, facts: Facts, settings: Settings) -> Request:
         language=settings.language,
         summary_sentences=settings.summary_sentences,
     )
-    return Request(part, facts, messages, settings, settings.model_spec)
+    return Request(part, facts, messages, settings, spec)
 
 
 def requests_for(article: Article, settings: Settings, backend: Backend) -> list[Request]:
     """One request when the article fits the model's context with room for the answer;
     else one per part, cut on paragraph boundaries, each of which fits."""
     facts = facts_of(article)
-    whole = request_for(article, facts, settings)
+    whole = request_for(article, facts, settings, backend.spec)
     window = settings.context_tokens or backend.context_tokens
     count = backend.count_tokens
     room = (window or 0) - settings.max_tokens
     if window is None or whole.tokens(count) <= room:
         return [whole]
-    empty = request_for(article.model_copy(update={"text": "."}), facts, settings)
+    empty = request_for(article.model_copy(update={"text": "."}), facts, settings, backend.spec)
     budget = room - empty.tokens(count)
     if budget < 200:
         raise ArticleTooLongError(
@@ -121,7 +121,8 @@ def requests_for(article: Article, settings: Settings, backend: Backend) -> list
         backend.spec.label,
         len(texts),
     )
-    return [request_for(part, facts, settings) for part in part_articles(article, texts)]
+    parts = part_articles(article, texts)
+    return [request_for(part, facts, settings, backend.spec) for part in parts]
 
 
 @lru_cache(maxsize=64)
