@@ -60,7 +60,7 @@ def _llama_request(body: dict[str, Any]) -> dict[str, Any]:
     response_format = body.get("response_format")
     if response_format and response_format.get("type") == "json_schema":
         schema = response_format["json_schema"]["schema"]
-        kwargs["grammar"] = _json_grammar(json.dumps(schema, sort_keys=True))
+        kwargs["grammar"] = _json_grammar(json.dumps(schema))
     elif response_format:
         kwargs["response_format"] = response_format
     return kwargs

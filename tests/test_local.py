@@ -7,7 +7,7 @@ the real weights are exercised by the ``local_model`` integration test.
 from __future__ import annotations
 
 import hashlib
-import json
+import re
 import threading
 
 import httpx2
@@ -154,12 +154,20 @@ def test_other_paths_are_not_served():
 def test_the_prose_schema_compiles_to_a_grammar_with_its_fields_and_caps():
     # llama-cpp-python silently falls back to free JSON when a schema does not
     # compile; the listed actors and dates, required, and the caps must reach the grammar.
-    llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
+    pytest.importorskip("llama_cpp.llama_grammar")
     from summarize._schema import MAX_KEY_POINTS_WRITTEN, prose_model
 
     model = prose_model((("Donald Trump", True), ("Kremlin", False)), ("Wednesday",))
-    grammar = llama_grammar.json_schema_to_gbnf(json.dumps(model.model_json_schema()))
+    schema = model.model_json_schema()
+    format_ = {"type": "json_schema", "json_schema": {"name": "Prose", "schema": schema}}
+    body = {"messages": [], "response_format": format_}
+    grammar = local._llama_request(body)["grammar"]._grammar
     rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines() if " ::= " in line)
+    # The fields are written in the schema's order, the prompt's: the headline and the
+    # summary before the actors (a schema passed with sorted keys had the model write
+    # the actors first and the summary after everything else).
+    fields = re.findall(r"([a-z-]+)-kv", rules["root"])
+    assert fields == ["headline", "summary", "key-points", "open-questions", "actors", "timeline"]
     assert rules["key-points"].count("string") == MAX_KEY_POINTS_WRITTEN  # 3 or 4
     # Every listed actor and date is a required key, in order: the grammar writes each.
     assert rules["Actors"].startswith(
@@ -167,7 +175,6 @@ def test_the_prose_schema_compiles_to_a_grammar_with_its_fields_and_caps():
     )
     assert rules["Actors-Donald-Trump"] == "QuotedActorProse"  # its stance required
     assert rules["Timeline"].startswith('"{" space Timeline-Wednesday-kv "}"')
-    assert "open-questions-kv" in rules["root"]  # required: always written
 
 
 class _FakeLlamaCpp:
