@@ -2,17 +2,20 @@
 
     python bench/floor.py [--rounds 1] [--model local/qwen2.5-coder-1.5b]
 
-Each round runs two fresh processes, one after the other, on the demo article:
+Each round runs three fresh processes, one after the other, on the demo article:
 
 - floor: the same GGUF, loaded as summarize loads it, reads the article once (as a
-  chat message) and writes 250 tokens freely: no grammar, end of text suppressed;
+  chat message) and writes 250 tokens freely, one token a step: no grammar, no
+  drafts, end of text suppressed;
+- floor-drafted: the same, with the prompt-lookup drafts the brief uses;
 - brief: ``summarize ARTICLE --json --no-cache``, the CLI's own ``main``.
 
-Both are timed as whole processes (interpreter start and imports included), and
-split from llama.cpp's own counters: model load, prompt reading, writing, the
-rest (imports, the analysis, validation, assembly, output), and the time spent
-in re-asks (every model call after the first). It prints their ratio, the
-issue's target being brief ≤ 1.5x the floor. A brief that fails makes the bench
+Each is timed as a whole process (interpreter start and imports included), and
+split by timing llama.cpp's evaluation: model load, prompt reading, writing (each
+step, a token alone or with its draft), the rest (imports, the analysis, sampling,
+validation, assembly, output), and the time spent in re-asks (every model call
+after the first). It prints the brief's ratio to the floor, the issue's target
+being ≤ 1.5x, and to the drafted floor. A brief that fails makes the bench
 fail (exit 1): its time is not a figure. Results go in bench/RESULTS.md.
 """
 
@@ -33,48 +36,72 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "articles" / "trump-putin-call-2025-02-13.txt"
 FLOOR_TOKENS = 250
+KINDS = ("floor", "floor-drafted", "brief")
 
 
 def _counting_calls(llama_class: Any, calls: list[dict]) -> None:
-    """Record llama.cpp's prompt/writing counters for every chat completion."""
-    import llama_cpp
+    """Record, for every chat completion, the time llama.cpp spends reading the prompt and
+    writing. Timed here around ``eval``, not from llama.cpp's own counters: those count a
+    drafted batch (prompt-lookup decoding) as prompt reading. A batch longer than a draft
+    is reading; the others (one token, or one with its draft) are writing."""
+    from summarize._runtime import DRAFT_TOKENS
 
+    original_eval = llama_class.eval
     original = llama_class.create_chat_completion
+    now: dict[str, float] = {}
 
-    def counters(llama: Any, began: float) -> dict:
-        perf = llama_cpp.llama_perf_context(llama.ctx)
-        return {
-            "prompt_s": perf.t_p_eval_ms / 1000,
-            "prompt_tokens": perf.n_p_eval,
-            "write_s": perf.t_eval_ms / 1000,
-            "written_tokens": perf.n_eval,
-            "call_s": time.perf_counter() - began,
-        }
+    def timed_eval(llama: Any, tokens: Any) -> None:
+        began = time.perf_counter()
+        original_eval(llama, tokens)
+        kind = "prompt" if len(tokens) > DRAFT_TOKENS + 1 else "write"
+        now[f"{kind}_s"] += time.perf_counter() - began
+        now[f"{kind}_steps"] += 1
+        now[f"{kind}_batched"] += len(tokens)
 
     def counted(llama: Any, *args: Any, **kwargs: Any) -> Any:
-        llama_cpp.llama_perf_context_reset(llama.ctx)
+        now.clear()
+        now.update(
+            {f"{k}_{x}": 0.0 for k in ("prompt", "write") for x in ("s", "steps", "batched")}
+        )
         began = time.perf_counter()
         result = original(llama, *args, **kwargs)
+
+        def row(written: int) -> dict:
+            return {
+                "prompt_s": now["prompt_s"],
+                "prompt_tokens": int(now["prompt_batched"]),
+                "write_s": now["write_s"],
+                "written_tokens": written,
+                "write_steps": int(now["write_steps"]),
+                "call_s": time.perf_counter() - began,
+            }
+
         if not kwargs.get("stream"):
-            calls.append(counters(llama, began))
+            calls.append(row(result["usage"]["completion_tokens"]))
             return result
 
         def streamed() -> Any:
-            yield from result
-            calls.append(counters(llama, began))
+            written = 0
+            for chunk in result:
+                written += any(c["delta"].get("content") for c in chunk["choices"])
+                yield chunk
+            calls.append(row(written))
 
         return streamed()
 
+    llama_class.eval = timed_eval
     llama_class.create_chat_completion = counted
 
 
-def run_floor(model: str) -> dict:
+def run_floor(model: str, drafts: bool = False) -> dict:
     from summarize._local import LocalModel
     from summarize._spec import parse_model_spec
 
     began = time.perf_counter()
     llama = LocalModel.shared(parse_model_spec(model).model).llama()
     load = time.perf_counter() - began
+    if not drafts:  # the floor proper: one token a step, as the hardware writes
+        llama.draft_model = None
     calls: list[dict] = []
     _counting_calls(type(llama), calls)
     ends = [llama.token_eos(), *llama.tokenize(b"<|im_end|>", add_bos=False, special=True)]
@@ -88,13 +115,10 @@ def run_floor(model: str) -> dict:
 
 
 def run_brief(model: str) -> dict:
-    import llama_cpp
-
     from summarize import _cli as cli
     from summarize._local import LocalModel
 
     calls: list[dict] = []
-    _counting_calls(llama_cpp.Llama, calls)
     loads: list[float] = []
     original_llama = LocalModel.llama
 
@@ -102,6 +126,8 @@ def run_brief(model: str) -> dict:
         began = time.perf_counter()
         llama = original_llama(self)
         loads.append(time.perf_counter() - began)
+        if len(loads) == 1:
+            _counting_calls(type(llama), calls)
         return llama
 
     LocalModel.llama = timed_llama  # type: ignore[method-assign]
@@ -125,6 +151,7 @@ def measure(kind: str, model: str) -> dict:
     if out.returncode != 0:
         sys.exit(f"{kind} process failed (exit {out.returncode}):\n{out.stderr[-3000:]}")
     row = json.loads(out.stdout.strip().splitlines()[-1])
+    row.setdefault("exit", 0)
     calls = row.pop("calls")
     first, again = calls[:1], calls[1:]
     reading = sum(c["prompt_s"] for c in calls)
@@ -139,6 +166,7 @@ def measure(kind: str, model: str) -> dict:
         calls=len(calls),
         prompt_tokens=sum(c["prompt_tokens"] for c in calls),
         written_tokens=sum(c["written_tokens"] for c in calls),
+        write_steps=sum(c["write_steps"] for c in calls),
         first_prompt_tokens=first[0]["prompt_tokens"] if first else 0,
     )
     return row
@@ -148,14 +176,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--model", default="local/qwen2.5-coder-1.5b")
-    parser.add_argument("--one", choices=["floor", "brief"], help=argparse.SUPPRESS)
+    parser.add_argument("--one", choices=KINDS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        row = (run_floor if args.one == "floor" else run_brief)(args.model)
+        if args.one == "brief":
+            row = run_brief(args.model)
+        else:
+            row = run_floor(args.model, drafts=args.one == "floor-drafted")
         print(json.dumps(row))
         return 0
 
-    rows: dict[str, list[dict]] = {"floor": [], "brief": []}
+    rows: dict[str, list[dict]] = {kind: [] for kind in KINDS}
     for _ in range(args.rounds):
         for kind in rows:
             row = measure(kind, args.model)
@@ -166,7 +197,7 @@ def main() -> int:
             rows[kind].append(row)
 
     fields = ["wall_s", "load_s", "prompt_s", "write_s", "rest_s", "reask_s"]
-    counts = ["calls", "prompt_tokens", "written_tokens"]
+    counts = ["calls", "prompt_tokens", "written_tokens", "write_steps"]
     print(f"\nmedians of {args.rounds} round(s), {os.cpu_count()} cores, {args.model}\n")
     print("| run | " + " | ".join(fields + counts) + " |")
     print("|---" * (len(fields) + len(counts) + 1) + "|")
@@ -178,6 +209,10 @@ def main() -> int:
         b["wall_s"] / f["wall_s"] for f, b in zip(rows["floor"], rows["brief"], strict=True)
     )
     print(f"\nbrief / floor: {ratio:.2f}x (target ≤ 1.5x)")
+    drafted = statistics.median(
+        b["wall_s"] / f["wall_s"] for f, b in zip(rows["floor-drafted"], rows["brief"], strict=True)
+    )
+    print(f"brief / the floor written with drafts: {drafted:.2f}x")
     return 0
 
 

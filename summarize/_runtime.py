@@ -1,6 +1,8 @@
 """llama-cpp-python's ``Llama`` as the embedded model runs it, by a subclass (no patching):
 
 - greedy decoding under the JSON grammar made cheap (``_GreedyGrammarSampler``);
+- prompt-lookup decoding: drafts of the next tokens from the article's own words,
+  checked several at a time (``ArticleLookup``);
 - on a CPU with AMX, the weights loaded without llama.cpp's extra buffer types.
 """
 
@@ -8,6 +10,41 @@ from __future__ import annotations
 
 import ctypes
 from typing import Any
+
+import numpy as np
+
+# Prompt-lookup drafts: up to DRAFT_TOKENS tokens, after a match of DRAFT_MIN_NGRAM to
+# DRAFT_MAX_NGRAM tokens. On this project's 2-core machine llama.cpp's step is bound by
+# arithmetic, not memory: a step checking 4 drafted tokens costs ~2.9x a plain one, so a
+# draft pays only when most of it is right, and a match of 3 tokens is right more often
+# than one of 2 (bench/RESULTS.md: -6 % a written token there; more where the step is
+# bound by memory, on more cores).
+DRAFT_TOKENS = 4
+DRAFT_MIN_NGRAM = 3
+DRAFT_MAX_NGRAM = 4
+
+
+class ArticleLookup:
+    """Prompt-lookup drafts (llama-cpp-python's ``LlamaDraftModel`` interface): where the
+    last few tokens written occurred before, in the prompt or in the answer, the tokens
+    that followed them there. A brief copies names, quotes and phrases from the article
+    it is given, and JSON keys from its own answer.
+
+    Unlike llama-cpp-python's ``LlamaPromptLookupDecoding`` it wants a match of several
+    tokens (one token matches nearly anywhere, and a wrong draft costs a step) and takes
+    the latest occurrence rather than the first (the answer's own last key, not the
+    system prompt's example)."""
+
+    def __call__(self, input_ids: np.ndarray, /, **kwargs: Any) -> np.ndarray:
+        for n in range(DRAFT_MAX_NGRAM, DRAFT_MIN_NGRAM - 1, -1):
+            if len(input_ids) <= n:
+                continue
+            earlier = np.lib.stride_tricks.sliding_window_view(input_ids[:-1], n)
+            found = np.flatnonzero((earlier == input_ids[-n:]).all(axis=1))
+            if len(found):
+                start = found[-1] + n
+                return input_ids[start : start + DRAFT_TOKENS]
+        return np.array([], dtype=np.intc)
 
 
 class _GreedyGrammarSampler:
@@ -91,6 +128,26 @@ def llama_class(llama_cpp: Any) -> Any:
     class Llama(llama_cpp.Llama):  # type: ignore[misc,valid-type]
         cheap_grammar = True  # False: llama-cpp-python's own chain (the tests compare the two)
         extra_buffers = not amx
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # Set after loading: given to Llama(), a draft model makes it keep the logits
+            # of every prompt token (a copy per token, and a buffer of n_ctx x vocabulary);
+            # ``eval`` below asks for them only where a draft is checked.
+            self.draft_model = ArticleLookup()
+
+        def eval(self, tokens: Any) -> None:
+            """``Llama.eval`` with logits for every token of a short batch (the last token
+            written and its draft, each sampled in turn), and for the last of a long one."""
+            self._ctx.kv_cache_seq_rm(-1, self.n_tokens, -1)
+            every = len(tokens) <= DRAFT_TOKENS + 1
+            for i in range(0, len(tokens), self.n_batch):
+                batch = tokens[i : i + self.n_batch]
+                self._batch.set_batch(batch=batch, n_past=self.n_tokens, logits_all=every)
+                self._ctx.decode(self._batch)
+                self.input_ids[self.n_tokens : self.n_tokens + len(batch)] = batch
+                self.n_tokens += len(batch)
+                self._requires_eval = False
 
         @property
         def model_params(self) -> Any:

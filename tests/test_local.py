@@ -11,6 +11,7 @@ import re
 import threading
 
 import httpx2
+import numpy as np
 import pytest
 
 from summarize import _local as local
@@ -205,3 +206,53 @@ def test_weights_load_without_the_amx_buffers_only_on_a_cpu_with_amx(system_info
     from summarize._runtime import llama_class
 
     assert llama_class(_FakeLlamaCpp(system_info))().loaded_with is extra_buffers
+
+
+def test_drafts_continue_the_longest_latest_earlier_match_of_what_was_just_written():
+    from summarize._runtime import DRAFT_MIN_NGRAM, DRAFT_TOKENS, ArticleLookup
+
+    draft = ArticleLookup()
+    match = list(range(100, 100 + DRAFT_MIN_NGRAM))  # the shortest match that drafts
+
+    def ids(*parts: list[int] | int) -> np.ndarray:
+        flat = [t for part in parts for t in (part if isinstance(part, list) else [part])]
+        return np.array(flat, dtype=np.intc)
+
+    # The match occurred twice before: the later occurrence's continuation is drafted.
+    written = ids(match, 10, 11, 12, 13, 14, 15, match, 20, 21, 22, 23, 24, 25, match)
+    assert list(draft(written)) == [20, 21, 22, 23, 24][:DRAFT_TOKENS]
+    # A longer match wins over a later, shorter one.
+    written = ids(7, match, 30, 31, 32, 33, 34, match, 40, 41, 42, 43, 7, match)
+    assert list(draft(written)) == [30, 31, 32, 33, 34][:DRAFT_TOKENS]
+    # Fewer tokens in common is no match: nothing is drafted, the model writes on its own.
+    assert len(draft(ids(match[1:], 50, 51, 52, 53, match[1:]))) == 0
+    assert len(draft(ids(5))) == 0
+
+
+def test_a_short_batch_keeps_the_logits_of_every_token_a_long_one_of_its_last():
+    # A draft is checked by sampling at each of its positions, so its batch needs every
+    # token's logits; a prompt's needs only the last (each is a row over the vocabulary).
+    from summarize._runtime import DRAFT_TOKENS, ArticleLookup, llama_class
+
+    flags: list[list[bool]] = []
+
+    class Batch:
+        def set_batch(self, batch, n_past, logits_all):
+            flags.append([logits_all] * (len(batch) - 1) + [True])
+
+    class Context:
+        def kv_cache_seq_rm(self, *args):
+            pass
+
+        def decode(self, batch):
+            pass
+
+    llama = llama_class(_FakeLlamaCpp(b"AVX2 = 1 |"))()
+    llama._ctx, llama._batch, llama.n_batch, llama.n_tokens = Context(), Batch(), 512, 0
+    llama.input_ids = np.zeros(2048, dtype=np.intc)
+    llama.eval(list(range(600)))
+    llama.eval(list(range(DRAFT_TOKENS + 1)))
+    assert [sum(f) for f in flags] == [1, 1, DRAFT_TOKENS + 1]  # 512 + 88, then the draft
+    assert llama.n_tokens == 600 + DRAFT_TOKENS + 1
+    assert list(llama.input_ids[600:605]) == [0, 1, 2, 3, 4]
+    assert isinstance(llama.draft_model, ArticleLookup)  # drafting is on
