@@ -9,9 +9,10 @@
 from __future__ import annotations
 
 import ctypes
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 # Prompt-lookup drafts: up to DRAFT_TOKENS tokens, after a match of DRAFT_MIN_NGRAM to
 # DRAFT_MAX_NGRAM tokens. On this project's 2-core machine llama.cpp's step is bound by
@@ -36,6 +37,8 @@ class ArticleLookup:
     system prompt's example)."""
 
     def __call__(self, input_ids: np.ndarray, /, **kwargs: Any) -> np.ndarray:
+        import numpy as np  # the [local] extra's, as llama-cpp-python's
+
         for n in range(DRAFT_MAX_NGRAM, DRAFT_MIN_NGRAM - 1, -1):
             if len(input_ids) <= n:
                 continue
