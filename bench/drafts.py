@@ -28,9 +28,11 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
+from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,6 +42,8 @@ from summarize._local import LocalModel  # noqa: E402
 
 RECORDINGS = ROOT / "fixtures" / "recordings"
 SETTINGS = [(2, 2, 4), (3, 2, 4), (4, 2, 4), (2, 3, 4), (3, 3, 4), (4, 3, 4), (6, 3, 4)]
+# llama-cpp-python's own drafts, for comparison: a match down to one token, the earliest.
+THEIRS = [2, 4]
 BATCHES = [1, 2, 3, 4, 5, 6, 7, 8]
 
 
@@ -62,7 +66,7 @@ def step_costs(llama: object, rounds: int) -> dict[int, float]:
     return costs
 
 
-def replay(prompt: list[int], answer: list[int], draft: _runtime.ArticleLookup) -> list[int]:
+def replay(prompt: list[int], answer: list[int], draft: Any) -> list[int]:
     """The batch size of each step that writes ``answer``, with the drafts of ``draft``."""
     batches, written = [], 0
     while written < len(answer):
@@ -94,9 +98,14 @@ def main() -> int:
     print("| ms | " + " | ".join(f"{costs[b]:.0f}" for b in BATCHES) + " |")
     print()
 
-    names = [f"k={k}, n={lo}-{hi}" for k, lo, hi in SETTINGS]
+    drafts: dict[str, Any] = {
+        f"llama-cpp-python k={k}": LlamaPromptLookupDecoding(num_pred_tokens=k) for k in THEIRS
+    }
+    for k, lo, hi in SETTINGS:
+        drafts[f"k={k}, n={lo}-{hi}"] = (k, lo, hi)
+    names = list(drafts)
     print("| answer | tokens | plain ms/token | " + " | ".join(names) + " |")
-    print("|---" * (len(SETTINGS) + 3) + "|")
+    print("|---" * (len(names) + 3) + "|")
     gains: dict[str, list[float]] = {name: [] for name in names}
     for path in sorted(RECORDINGS.glob("*.yaml")):
         interaction = _interactions(path)[0]
@@ -107,9 +116,11 @@ def main() -> int:
         prompt = llama.tokenize(prompt_text.encode(), add_bos=False)
         answer = llama.tokenize(answer_text.encode(), add_bos=False)
         cells = []
-        for name, (k, lo, hi) in zip(names, SETTINGS, strict=True):
-            _runtime.DRAFT_TOKENS, _runtime.DRAFT_MIN_NGRAM, _runtime.DRAFT_MAX_NGRAM = k, lo, hi
-            batches = replay(prompt, answer, _runtime.ArticleLookup())
+        for name, draft in drafts.items():
+            if isinstance(draft, tuple):
+                _runtime.DRAFT_TOKENS, _runtime.DRAFT_MIN_NGRAM, _runtime.DRAFT_MAX_NGRAM = draft
+                draft = _runtime.ArticleLookup()
+            batches = replay(prompt, answer, draft)
             per_token = sum(costs[min(b, BATCHES[-1])] for b in batches) / len(answer)
             gains[name].append(per_token / costs[1])
             cells.append(f"{len(answer) / len(batches):.2f} kept, {per_token:.0f} ms")

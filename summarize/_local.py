@@ -188,13 +188,12 @@ class LocalModel:
             for chunk in self._llama.create_chat_completion(**kwargs):
                 written += any(c["delta"].get("content") for c in chunk["choices"])
                 yield b"data: " + json.dumps(chunk).encode() + b"\n\n"
-            in_context = self._llama.n_tokens
-        # llama-cpp-python streams no usage; one chunk is one token, and the
-        # context holds the prompt and what was written.
+            prompt = self._llama.last_prompt_tokens
+        # llama-cpp-python streams no usage; one chunk is one token.
         usage = {
-            "prompt_tokens": in_context - written,
+            "prompt_tokens": prompt,
             "completion_tokens": written,
-            "total_tokens": in_context,
+            "total_tokens": prompt + written,
         }
         yield b"data: " + json.dumps({"choices": [], "usage": usage}).encode() + b"\n\n"
         yield b"data: [DONE]\n\n"

@@ -139,6 +139,14 @@ def llama_class(llama_cpp: Any) -> Any:
             # ``eval`` below asks for them only where a draft is checked.
             self.draft_model = ArticleLookup()
 
+        last_prompt_tokens = 0
+        """The last completion's prompt, in tokens (a stream's usage: llama-cpp-python
+        gives none, and the context may end in a draft's unused tokens)."""
+
+        def generate(self, tokens: Any, *args: Any, **kwargs: Any) -> Any:
+            self.last_prompt_tokens = len(tokens)
+            return (yield from super().generate(tokens, *args, **kwargs))
+
         def eval(self, tokens: Any) -> None:
             """``Llama.eval`` with logits for every token of a short batch (the last token
             written and its draft, each sampled in turn), and for the last of a long one."""

@@ -256,3 +256,22 @@ def test_a_short_batch_keeps_the_logits_of_every_token_a_long_one_of_its_last():
     assert llama.n_tokens == 600 + DRAFT_TOKENS + 1
     assert list(llama.input_ids[600:605]) == [0, 1, 2, 3, 4]
     assert isinstance(llama.draft_model, ArticleLookup)  # drafting is on
+
+
+def test_a_streamed_answers_usage_counts_the_prompt_given_not_the_context_left():
+    # The context may end in a draft's unused tokens; a stream's usage (which
+    # llama-cpp-python does not give) counts the prompt that generate was given.
+    from summarize._runtime import llama_class
+
+    fake = _FakeLlamaCpp(b"AVX2 = 1 |")
+
+    def generate(self, tokens, *args, **kwargs):
+        sent = yield 1
+        yield 2 if sent is None else sent
+
+    fake.Llama.generate = generate
+    llama = llama_class(fake)()
+    tokens = llama.generate([5, 6, 7])
+    assert next(tokens) == 1
+    assert tokens.send(9) == 9  # what the caller sends reaches llama-cpp-python's generate
+    assert llama.last_prompt_tokens == 3
