@@ -151,7 +151,6 @@ def measure(kind: str, model: str) -> dict:
     if out.returncode != 0:
         sys.exit(f"{kind} process failed (exit {out.returncode}):\n{out.stderr[-3000:]}")
     row = json.loads(out.stdout.strip().splitlines()[-1])
-    row.setdefault("exit", 0)
     calls = row.pop("calls")
     first, again = calls[:1], calls[1:]
     reading = sum(c["prompt_s"] for c in calls)
@@ -205,14 +204,13 @@ def main() -> int:
         cells = [f"{statistics.median(r[f] for r in mine):.1f}" for f in fields]
         cells += [f"{statistics.median(r[f] for r in mine):g}" for f in counts]
         print(f"| {kind} | " + " | ".join(cells) + " |")
-    ratio = statistics.median(
-        b["wall_s"] / f["wall_s"] for f, b in zip(rows["floor"], rows["brief"], strict=True)
-    )
-    print(f"\nbrief / floor: {ratio:.2f}x (target ≤ 1.5x)")
-    drafted = statistics.median(
-        b["wall_s"] / f["wall_s"] for f, b in zip(rows["floor-drafted"], rows["brief"], strict=True)
-    )
-    print(f"brief / the floor written with drafts: {drafted:.2f}x")
+
+    def ratio_to(floor: str) -> float:
+        pairs = zip(rows[floor], rows["brief"], strict=True)
+        return statistics.median(b["wall_s"] / f["wall_s"] for f, b in pairs)
+
+    print(f"\nbrief / floor: {ratio_to('floor'):.2f}x (target ≤ 1.5x)")
+    print(f"brief / the floor written with drafts: {ratio_to('floor-drafted'):.2f}x")
     return 0
 
 

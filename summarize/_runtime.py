@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
 # Prompt-lookup drafts: up to DRAFT_TOKENS tokens, after a match of DRAFT_MIN_NGRAM to
 # DRAFT_MAX_NGRAM tokens. On this project's 2-core machine llama.cpp's step is bound by
-# arithmetic, not memory: a step checking 4 drafted tokens costs ~2.9x a plain one, so a
+# arithmetic, not memory: a step checking 4 drafted tokens costs ~2.8x a plain one, so a
 # draft pays only when most of it is right, and a match of 3 tokens is right more often
-# than one of 2 (bench/RESULTS.md: -6 % a written token there; more where the step is
-# bound by memory, on more cores).
+# than one of 2 (bench/drafts.py, bench/RESULTS.md: 3-12 % less a written token there;
+# more where the step is bound by memory, on more cores).
 DRAFT_TOKENS = 4
 DRAFT_MIN_NGRAM = 3
 DRAFT_MAX_NGRAM = 4
