@@ -21,7 +21,7 @@ from summarize._schema import (
     OpenQuestion,
     Prose,
     TimelineEvent,
-    is_stated,
+    unstated,
 )
 
 # What the model says of an actor is kept when this share of its naming words are in the
@@ -41,10 +41,11 @@ def assemble(prose: Prose, facts: Facts, left_out: list[str]) -> Brief:
     actors, index = facts.actors, facts.index
     key_points = []
     for point in prose.key_points:
-        if is_stated(point, index):
+        reason = unstated(point, index)
+        if reason is None:
             key_points.append(point)
         else:
-            left_out.append(f"key point {point!r}: not what the article says")
+            left_out.append(f"key point {point!r}: {reason}")
     roles = prose.roles
     others_said = {name_key(q): e.name for e in actors for q in e.quotes}
     listed = []

@@ -28,9 +28,10 @@ import platformdirs
 
 from summarize._errors import ConfigurationError
 
-# Bump when the validators change what a valid brief is. Field changes need no
-# bump: the brief's JSON schema is hashed into every key.
-SCHEMA_VERSION = 1
+# Bump when the validators change what a valid brief is, or the analysis what its facts
+# are (2: a key point's evidence must name the people it names; titles end clauses).
+# Field changes need no bump: the brief's JSON schema is hashed into every key.
+SCHEMA_VERSION = 2
 
 
 def cache_root() -> Path:

@@ -18,7 +18,7 @@ from typing import Any
 
 from summarize._analysis import Analysis, DateMention, Entity, analyse, salience
 from summarize._article import Article
-from summarize._grounding import ArticleIndex
+from summarize._grounding import ArticleIndex, NamedEntity
 from summarize._schema import MAX_ACTORS, MAX_PLACES
 
 _ACTOR_KINDS = ("person", "organization", "country", "group")
@@ -73,7 +73,7 @@ def facts_of(article: Article) -> Facts:
         analysis,
         listed_actors(analysis),
         listed_dates(analysis),
-        ArticleIndex.of(article.text, tuple(analysis.sentences)),
+        ArticleIndex.of(article.text, tuple(analysis.sentences), _named(analysis)),
         listed_places(analysis),
     )
     with _FACTS_LOCK:
@@ -81,6 +81,21 @@ def facts_of(article: Article) -> Facts:
         while len(_FACTS) > _FACTS_KEPT:
             _FACTS.popitem(last=False)
     return facts
+
+
+def _named(analysis: Analysis) -> tuple[NamedEntity, ...]:
+    """The article's named entities as the checks of a key point know them: what a key
+    point says of a person must be said of them (an organisation or a country is as often
+    the setting of a sentence as its subject)."""
+    return tuple(
+        NamedEntity((*e.names, *_surname(e)), e.kind == "person") for e in analysis.entities
+    )
+
+
+def _surname(entity: Entity) -> list[str]:
+    """A person's surname, by which a key point may name someone the article names in full."""
+    words = entity.name.split()
+    return [words[-1]] if entity.kind == "person" and len(words) > 1 else []
 
 
 def is_analysed(article: Article) -> bool:

@@ -7,7 +7,9 @@ inner double quotes for single ones, drops a comma, or writes an em dash for
 "--", which changes no word. The brief then carries the article's own text for
 that passage, so what it shows is character for character the article's.
 A key point is stated in the article when most of its naming words are in one
-or two of the article's sentences (the analysis's sentences: see summarize/_analysis/).
+or two of the article's sentences (the analysis's sentences: see summarize/_analysis/),
+and those sentences name whoever the point names: "Hegseth called for peace" is not
+stated by a sentence in which the French minister called for it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import snowballstemmer
@@ -31,6 +34,13 @@ _FUNCTION_WORDS = {"a", "an", "the", "of", "to", "in", "on", "at", "by", "for", 
 _FUNCTION_WORDS |= {"or", "as", "is", "was", "are", "were", "be", "been", "that", "it", "its"}
 _FUNCTION_WORDS |= {"s", "he", "she", "they", "his", "her", "their", "has", "have", "had"}
 _FUNCTION_WORDS |= {"will", "would", "not", "from", "but", "who", "which", "this", "said"}
+# A key point's evidence states what it says of an actor it names when the evidence
+# sentences that name the actor hold this share of the point's other naming words: a
+# second sentence may add to it, not say it of someone else.
+MIN_SAID_OF_ACTOR = 0.5
+# A sentence with one of these names whoever the sentence before it names ("Trump spoke
+# to Putin. He said..."): the analysis's own rule for a pronoun's speaker.
+_PERSONAL_PRONOUNS = {"he", "she", "they", "him", "his", "her", "them", "their"}
 
 
 def _words(text: str) -> list[str]:
@@ -44,7 +54,12 @@ class ArticleIndex:
     """An article prepared once for many grounding look-ups: its words and its sentences
     (character spans, from the analysis)."""
 
-    def __init__(self, text: str, sentences: list[tuple[int, int]] | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        sentences: list[tuple[int, int]] | None = None,
+        actors: tuple[NamedEntity, ...] = (),
+    ) -> None:
         self.text = text
         self._matches = list(_WORD.finditer(text))
         if unicodedata.is_normalized("NFKC", text):  # the common case, and 5x faster
@@ -57,13 +72,18 @@ class ArticleIndex:
         self._positions: dict[str, list[int]] = {}
         for i, word in enumerate(self._words):
             self._positions.setdefault(word, []).append(i)
-        self._sentences = _Sentences(text, sentences if sentences is not None else [(0, len(text))])
+        spans = sentences if sentences is not None else [(0, len(text))]
+        self._sentences = _Sentences(text, spans, actors)
 
     @staticmethod
     @lru_cache(maxsize=32)
-    def of(text: str, sentences: tuple[tuple[int, int], ...] | None = None) -> ArticleIndex:
+    def of(
+        text: str,
+        sentences: tuple[tuple[int, int], ...] | None = None,
+        actors: tuple[NamedEntity, ...] = (),
+    ) -> ArticleIndex:
         """The index of ``text``, built once (a brief needs it for its checks and evidence)."""
-        return ArticleIndex(text, list(sentences) if sentences is not None else None)
+        return ArticleIndex(text, list(sentences) if sentences is not None else None, actors)
 
     def _find(self, words: list[str]) -> int | None:
         """Where the article has ``words`` in a row: the first word's index, or None."""
@@ -102,6 +122,10 @@ class ArticleIndex:
     def supporting_sentences(self, point: str, most: int = 2) -> list[str]:
         """The article sentences that state ``point`` (see ``_Sentences._find_supporting``)."""
         return self._sentences.supporting(point, most)
+
+    def unnamed_actor(self, point: str, most: int = 2) -> str | None:
+        """An actor ``point`` names that the sentences stating it do not (the first), or None."""
+        return self._sentences.unnamed_actor(point, most)
 
     def sentences_naming(self, names: list[str]) -> list[str]:
         """The article's sentences that have one of ``names`` (its words, in a row)."""
@@ -143,14 +167,45 @@ class ArticleIndex:
         return size >= 2 and size >= len(words) / 2
 
 
+@dataclass(frozen=True)
+class NamedEntity:
+    """Someone the article names, as the checks of a key point know them."""
+
+    written: tuple[str, ...]
+    """Their names as the article writes them."""
+    checked: bool = True
+    """What a key point says of them must be said of them (else their names only mark
+    where another's name is part of theirs: "Andy Warhol" in "Andy Warhol Foundation")."""
+
+    def spans_in(self, point: str) -> list[tuple[int, int]]:
+        """Where ``point`` writes one of their names."""
+        return [span for name in self.written for span in _written_at(point, name)]
+
+    @cached_property
+    def words(self) -> list[list[str]]:
+        return [w for w in map(_words, self.written) if w]
+
+
+@lru_cache(maxsize=4096)
+def _written_at(text: str, name: str) -> tuple[tuple[int, int], ...]:
+    """Where ``text`` writes ``name`` as a name: word-bounded matches in its letter case
+    ("the art gallery" does not name "Art Gallery")."""
+    if name not in text:  # nearly every name, and a substring test is 20x cheaper
+        return ()
+    return tuple(m.span() for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text))
+
+
 class _Sentences:
     """An article's sentences, for finding those that state a key point and those that
     name an actor; each answer is kept, as each is asked for more than once."""
 
-    def __init__(self, text: str, spans: list[tuple[int, int]]) -> None:
+    def __init__(
+        self, text: str, spans: list[tuple[int, int]], actors: tuple[NamedEntity, ...]
+    ) -> None:
         self._text = text
         self._spans = spans
-        self._supporting: dict[tuple[str, int], list[str]] = {}
+        self._actors = actors
+        self._supporting: dict[tuple[str, int], list[int]] = {}
         self._naming: dict[tuple[str, ...], list[str]] = {}
 
     @cached_property
@@ -159,32 +214,84 @@ class _Sentences:
         return [self._text[start:end] for start, end in self._spans]
 
     def supporting(self, point: str, most: int) -> list[str]:
+        return [self.texts[i] for i in self._supporting_indices(point, most)]
+
+    def unnamed_actor(self, point: str, most: int) -> str | None:
+        chosen = self._supporting_indices(point, most)
+        named = self._actors_named(point)
+        # What the point says of them: its naming words less their names.
+        said = naming_words(point) - {w for a in named for n in a.words for w in map(_stem, n)}
+        for actor in named:
+            theirs = [self._sentence_words[i] for i in chosen if self._names(i, actor)]
+            held = frozenset().union(*theirs) & said
+            if not theirs or len(held) < MIN_SAID_OF_ACTOR * len(said):
+                return actor.written[0]
+        return None
+
+    def _supporting_indices(self, point: str, most: int) -> list[int]:
         # Asked twice a key point: the check that it is stated, then its evidence.
         key = (point, most)
         if key not in self._supporting:
             self._supporting[key] = self._find_supporting(point, most)
-        return list(self._supporting[key])
+        return self._supporting[key]
 
-    def _find_supporting(self, point: str, most: int) -> list[str]:
+    def _find_supporting(self, point: str, most: int) -> list[int]:
         """The article sentences that state ``point``, in the article's order: the one that
         holds most of its naming words, then, while those held are fewer than
-        MIN_SUPPORT of them, the one holding most of the rest (up to ``most``); none
-        when no sentence holds any. A word in fewer sentences weighs more: "together"
-        tells where a point about working together is stated; "Trump", in most of the
-        article's sentences, does not."""
+        MIN_SUPPORT of them or an actor the point names is not named, the one holding
+        most of the rest (up to ``most``); none when no sentence holds any. A word in
+        fewer sentences weighs more: "together" tells where a point about working
+        together is stated; "Trump", in most of the article's sentences, does not. While
+        an actor the point names is not named, only the sentences that name one of them
+        are taken (when one holds any of its words)."""
         wanted = naming_words(point)
+        unnamed = self._actors_named(point)
         missing, chosen = set(wanted), []
-        while len(chosen) < most and len(wanted - missing) < MIN_SUPPORT * len(wanted):
+        while len(chosen) < most and (len(wanted - missing) < MIN_SUPPORT * len(wanted) or unnamed):
             scores = [
                 sum(1 / self._sentence_count[w] for w in missing & words)
                 for words in self._sentence_words
             ]
-            best = max(range(len(scores)), key=scores.__getitem__, default=None)
-            if best is None or not scores[best]:
+            candidates = [i for i, score in enumerate(scores) if score and i not in chosen]
+            naming = [i for i in candidates if any(self._names(i, a) for a in unnamed)]
+            best = max(naming or candidates, key=scores.__getitem__, default=None)
+            if best is None:
                 break
             chosen.append(best)
             missing -= self._sentence_words[best]
-        return [self.texts[i] for i in sorted(chosen)]
+            unnamed = [a for a in unnamed if not self._names(best, a)]
+        return sorted(chosen)
+
+    def _actors_named(self, point: str) -> list[NamedEntity]:
+        """The actors ``point`` names, less one named only inside another's longer name
+        ("Andy Warhol" in "the Andy Warhol Foundation")."""
+        found = {actor: actor.spans_in(point) for actor in self._actors}
+        found = {actor: spans for actor, spans in found.items() if spans}
+        longer = [span for spans in found.values() for span in spans]
+        return [
+            actor
+            for actor, spans in found.items()
+            if actor.checked
+            and any(
+                not any(s <= start and end <= e and e - s > end - start for s, e in longer)
+                for start, end in spans
+            )
+        ]
+
+    def _names(self, i: int, actor: NamedEntity) -> bool:
+        """Sentence ``i`` names ``actor``: by one of their names, or by a personal pronoun
+        right after a sentence that names them."""
+        if self._has_name(i, actor):
+            return True
+        return (
+            i > 0
+            and bool(self._sentence_vocabularies[i] & _PERSONAL_PRONOUNS)
+            and (self._has_name(i - 1, actor))
+        )
+
+    def _has_name(self, i: int, actor: NamedEntity) -> bool:
+        words, vocabulary = self._sentence_word_lists[i], self._sentence_vocabularies[i]
+        return any(name[0] in vocabulary and _contains(words, name) for name in actor.words)
 
     def naming(self, names: list[str]) -> list[str]:
         """The article's sentences that have one of ``names`` (its words, in a row)."""

@@ -260,29 +260,42 @@ class Prose(_Strict):
                 "The headline is the page's title with the site's name: write one of your own.",
                 "The headline must be your own, not the page's title.",
             )
-        stated = [is_stated(point, article) for point in self.key_points]
+        reasons = [unstated(point, article) for point in self.key_points]
         # A key point the article does not state is left out of the brief (and said so,
         # see _assemble.py) while enough stated ones remain; with fewer, the model is
         # asked again. Lenient mode takes what there is.
-        if sum(stated) >= MIN_KEY_POINTS or context.get("lenient"):
+        if reasons.count(None) >= MIN_KEY_POINTS or context.get("lenient"):
             return self
-        n = stated.index(False)
+        n, reason = next((n, r) for n, r in enumerate(reasons) if r is not None)
         nearest = article.supporting_sentences(self.key_points[n], 1)
         said = f" (the article's nearest sentence: {nearest[0]!r})" if nearest else ""
         raise _problem(
             "key_point_not_stated",
-            "Key point {point} is not what the article says{said}.",
-            f"Key point {n + 1} said what the article does not say{said}. Write each key "
-            "point in the words of one of the article's sentences, and leave out what "
-            "the article does not state.",
+            "Key point {point} is {reason}{said}.",
+            f"Key point {n + 1} is {reason}{said}. Write each key point in the words of one "
+            "of the article's sentences, naming who did what as the article does, and "
+            "leave out what the article does not state.",
             point=repr(self.key_points[n]),
+            reason=reason,
             said=said,
         )
 
 
 def is_stated(point: str, article: ArticleIndex) -> bool:
-    """The article states ``point``: most of its naming words are in its nearest sentences."""
-    return support(point, article.supporting_sentences(point, MAX_EVIDENCE)) >= MIN_SUPPORT
+    """The article states ``point``: most of its naming words are in its nearest sentences,
+    which name every actor it names."""
+    return unstated(point, article) is None
+
+
+def unstated(point: str, article: ArticleIndex) -> str | None:
+    """Why the article does not state ``point`` (see ``is_stated``), or None when it does."""
+    evidence = article.supporting_sentences(point, MAX_EVIDENCE)
+    if support(point, evidence) < MIN_SUPPORT:
+        return "not what the article says"
+    actor = article.unnamed_actor(point, MAX_EVIDENCE)
+    if actor is not None:
+        return f"not what the article says of {actor}"
+    return None
 
 
 @lru_cache(maxsize=256)

@@ -197,7 +197,7 @@ def test_a_point_the_article_does_not_state_is_re_asked_then_refused(server, art
     # The re-ask says where the article is nearest, not what the model wrote: a small
     # model shown its invented point writes it again.
     reask = last_user_message(server.requests[1])
-    assert "- Key point 1 said what the article does not say" in reask
+    assert "- Key point 1 is not what the article says" in reask
     assert "withdraw" not in reask and "Easter" not in reask
     # The reader is told what the model wrote.
     assert "Key point 'Everyone must withdraw every soldier by Easter.' is not what the" in str(
@@ -253,7 +253,7 @@ def test_a_re_ask_tells_what_failed_in_every_answer_rejected_so_far(server, arti
     second, third = (last_user_message(request) for request in server.requests[1:])
     assert second.count("\n- ") == 1 and "ending with '?'" in second
     assert third.count("\n- ") == 2 and "ending with '?'" in third
-    assert "Key point 1 said what the article does not say" in third
+    assert "Key point 1 is not what the article says" in third
     # The next brief starts afresh: nothing of this one's rejections is told.
     server.script = [Reply(200, completion('{"headline": "Wrong')), Reply(200, GOOD)]
     run(server, article)

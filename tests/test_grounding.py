@@ -108,3 +108,47 @@ def test_the_sentences_naming_an_actor_are_found_by_any_of_its_names():
     ]
     assert len(article.sentences_naming(["Trump"])) == 2
     assert article.sentences_naming(["Putin"]) == []
+
+
+def people_index(text: str) -> ArticleIndex:
+    """The article's index as a brief's checks use it: with the people the analysis found."""
+    from summarize._article import Article
+    from summarize._facts import facts_of
+
+    return facts_of(Article(text=text)).index
+
+
+def test_what_a_point_says_of_a_person_must_be_said_of_them():
+    article = people_index(
+        "Defence ministers met in Brussels on Wednesday. Pentagon chief Pete Hegseth told them "
+        "that Ukraine's old borders were an illusionary goal. The French and German ministers "
+        "insisted that there could be no just and lasting peace without Kyiv."
+    )
+    stolen = "Pete Hegseth insisted there could be no just and lasting peace without Kyiv"
+    # The words are the article's, in two sentences, but not said by him.
+    assert support(stolen, article.supporting_sentences(stolen)) >= 0.6
+    assert article.unnamed_actor(stolen) == "Pete Hegseth"
+    his = "Pete Hegseth said Ukraine's old borders were an illusionary goal"
+    assert article.unnamed_actor(his) is None
+    assert article.unnamed_actor("The ministers called for a lasting peace without Kyiv") is None
+
+
+def test_a_pronoun_names_the_person_the_sentence_before_names():
+    article = people_index(
+        "Mayor Helen Okafor spoke in the harbour on Monday. She said the port would close for "
+        "three weeks. Engineers said the sea wall had cracked."
+    )
+    point = "Helen Okafor said the port would close for three weeks"
+    assert article.unnamed_actor(point) is None
+    assert article.supporting_sentences(point) == ["She said the port would close for three weeks."]
+    assert article.unnamed_actor("Helen Okafor said the sea wall had cracked") == "Helen Okafor"
+
+
+def test_a_name_inside_a_longer_name_is_not_a_person_the_point_names():
+    article = people_index(
+        "Andy Warhol died in 1987. The Andy Warhol Foundation was set up to keep the artist's "
+        "work. On Tuesday the foundation gave 28,000 photographs to the university's gallery."
+    )
+    point = "The Andy Warhol Foundation gave photographs to the university's gallery"
+    assert article.unnamed_actor(point) is None
+    assert article.unnamed_actor("Andy Warhol gave photographs to the gallery") == "Andy Warhol"

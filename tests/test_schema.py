@@ -7,9 +7,9 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from summarize._analysis import analyse
+from summarize._article import Article
 from summarize._assemble import assemble
-from summarize._facts import Facts
-from summarize._grounding import ArticleIndex
+from summarize._facts import Facts, facts_of
 from summarize._schema import MAX_KEY_POINTS_WRITTEN, Brief, prose_model
 
 ARTICLE = (
@@ -20,7 +20,8 @@ ARTICLE = (
 )
 ANALYSIS = analyse(ARTICLE)
 ACTORS = [ANALYSIS.entity("Donald Trump"), ANALYSIS.entity("Volodymyr Zelensky")]
-CONTEXT = {"article": ArticleIndex(ARTICLE, ANALYSIS.sentences), "title": "Trump and Putin talk"}
+# The index as a brief's checks have it: with the people the analysis found.
+CONTEXT = {"article": facts_of(Article(text=ARTICLE)).index, "title": "Trump and Putin talk"}
 PROSE = prose_model((("Donald Trump", True), ("Volodymyr Zelensky", True)), ("Wednesday",))
 
 
@@ -121,6 +122,27 @@ def test_a_point_not_stated_is_left_out_while_three_stated_ones_remain():
     ]
     data["key_points"][0] = "Putin flew to Washington for a state dinner."
     assert "key_point_not_stated" in failure(data)  # two stated are too few: asked again
+
+
+def test_a_point_that_gives_one_persons_words_to_another_is_not_stated():
+    data = prose_data()
+    data["key_points"].append("Zelensky agreed to work together very closely with Putin.")
+    brief, left_out = assembled(check(data))
+    assert len(brief.key_points) == 3
+    assert left_out == [
+        "key point 'Zelensky agreed to work together very closely with Putin.': "
+        "not what the article says of Volodymyr Zelensky"
+    ]
+    data["key_points"][0] = "Putin flew to Washington for a state dinner."
+    told = failure(data)  # two stated are too few: asked again, told why
+    assert "not what the article says" in told
+    data["key_points"] = data["key_points"][1:]
+    with pytest.raises(ValidationError) as caught:
+        check(data)
+    assert (
+        "Key point 3 is not what the article says of Volodymyr Zelensky"
+        in (caught.value.errors()[0]["ctx"]["to_model"])
+    )
 
 
 def test_lenient_mode_takes_what_the_article_states():
