@@ -84,6 +84,8 @@ def test_a_surname_joins_the_full_name_whatever_it_was_tagged(seed):
 def test_titles_come_from_the_words_before_a_name(seed):
     assert "Pentagon chief" in seed.entity("Pete Hegseth").titles
     assert "US Treasury Secretary" in seed.entity("Scott Bessent").titles
+    # "saw Moscow free US teacher Marc Fogel": Moscow, the subject of "free", is no title.
+    assert seed.entity("Marc Fogel").titles == ["US teacher"]
     pentagon = seed.entity("Pentagon")
     assert pentagon is not None and pentagon.only_in_titles
 

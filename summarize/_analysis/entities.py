@@ -248,6 +248,12 @@ def _titles(span: Span) -> Iterable[Span]:
     ]
     if before:
         start = min(child.left_edge.i for child in before)
+        for token in doc[start : span.start]:
+            # A title is a noun phrase: a subject among the words before the name starts a
+            # clause of its own ("saw Moscow free US teacher Marc Fogel"), and the title
+            # starts after it and its verb.
+            if token.dep_ in SUBJECTS:
+                start = max(start, token.i + 1, min(token.head.i + 1, span.start))
         while start < span.start and doc[start].tag_ in ("DT", "POS"):
             start += 1
         if 0 < span.start - start <= MAX_TITLE_TOKENS:
