@@ -15,6 +15,9 @@ from summarize._article import Article
 from summarize._errors import ConfigurationError
 
 TEMPLATE_NAMES = ("system.j2", "user.j2")
+# A speaker's words as the prompt lists them, to say whose view "says" must state: the
+# first words of their first quotation, not all of it, which a small model copies whole.
+MAX_SAID_WORDS = 12
 _STRAIGHT_QUOTED = re.compile(r'"([^"\n]*)"')
 
 
@@ -89,15 +92,17 @@ def render_messages(
                 "kind": actor.kind,
                 "title": actor.titles[0] if actor.titles else None,
                 # Their first quotation, for the stance they must be given.
-                "said": curl_quotes(actor.quotes[0]) if actor.quotes else None,
+                "said": curl_quotes(_opening(actor.quotes[0])) if actor.quotes else None,
             }
             for actor in actors
         ],
         "dates": [{"text": date.text, "date": date.date} for date in dates],
-        "title": article.title,
+        # An article whose text opens with its title (as many extracted pages do) is not
+        # given the title twice.
+        "title": None if _opens_with(article.text, article.title) else article.title,
         "date": article.date.isoformat() if article.date else None,
         "weekday": article.date.strftime("%A") if article.date else None,
-        "url": article.url,
+        "url": article.url,  # for a user's templates: the default ones leave it out
         "author": article.author,
         "language": language or "the language of the article",
         "summary_sentences": summary_sentences,
@@ -111,6 +116,15 @@ def render_messages(
         {"role": "system", "content": system.strip()},
         {"role": "user", "content": user.strip()},
     ]
+
+
+def _opening(quote: str) -> str:
+    words = quote.split()
+    return quote if len(words) <= MAX_SAID_WORDS else " ".join(words[:MAX_SAID_WORDS]) + " …"
+
+
+def _opens_with(text: str, title: str | None) -> bool:
+    return bool(title) and " ".join(text.split()).startswith(" ".join(title.split()))
 
 
 @lru_cache(maxsize=64)

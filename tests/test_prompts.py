@@ -13,7 +13,7 @@ def test_renders_system_and_user_with_article_title_and_date():
     article = Article(text="Body of the story.", title="A title", date=dt.date(2025, 2, 13))
     system, user = render_messages(article, [], [], language="French", summary_sentences="3")
     assert system["role"] == "system" and user["role"] == "user"
-    assert "Write in French" in system["content"]
+    assert "in your own words, in French" in system["content"]
     assert "3 short sentences" in system["content"]
     assert "Title: A title" in user["content"]
     assert "Published: 2025-02-13 (Thursday)" in user["content"]
@@ -108,3 +108,27 @@ def test_the_actors_and_dates_the_analysis_found_are_listed_for_the_model():
     assert "- Monday (2025-03-03)" in user["content"]
     _, user = render_messages(Article(text="No one is named here."), [], [])
     assert "actors" not in user["content"] and "dates" not in user["content"]
+
+
+def test_a_title_the_text_opens_with_is_not_given_twice():
+    # Extracted pages (and GUM's articles) often begin with their headline.
+    article = Article(
+        text="Storm  closes port\n\nThe port closed on Monday.", title="Storm closes port"
+    )
+    _, user = render_messages(article, [], [])
+    assert "Title:" not in user["content"]
+    assert "<article>\nStorm  closes port" in user["content"]
+
+
+def test_a_long_quotation_is_listed_by_its_opening_words():
+    # The speaker's words are listed so that "says" states their view; a small model copies
+    # a whole quotation listed there into it.
+    text = (
+        'Mayor Helen Okafor said: "We will close the port for three weeks so that the '
+        'engineers can rebuild the sea wall before the winter storms arrive."'
+    )
+    analysis = analyse(text)
+    okafor = analysis.entity("Helen Okafor")
+    _, user = render_messages(Article(text=text), [okafor], [])
+    said = user["content"].split("- Helen Okafor: \u201c", 1)[1].split("\u201d", 1)[0]
+    assert said == "We will close the port for three weeks so that the engineers …"
