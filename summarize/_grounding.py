@@ -206,6 +206,8 @@ class _Sentences:
         self._spans = spans
         self._actors = actors
         self._supporting: dict[tuple[str, int], list[int]] = {}
+        self._unnamed: dict[tuple[str, int], str | None] = {}
+        self._named_in: dict[str, list[NamedEntity]] = {}
         self._naming: dict[tuple[str, ...], list[str]] = {}
 
     @cached_property
@@ -217,6 +219,13 @@ class _Sentences:
         return [self.texts[i] for i in self._supporting_indices(point, most)]
 
     def unnamed_actor(self, point: str, most: int) -> str | None:
+        # Asked twice a key point too: by the checks, then by the assembly.
+        key = (point, most)
+        if key not in self._unnamed:
+            self._unnamed[key] = self._find_unnamed_actor(point, most)
+        return self._unnamed[key]
+
+    def _find_unnamed_actor(self, point: str, most: int) -> str | None:
         chosen = self._supporting_indices(point, most)
         named = self._actors_named(point)
         # What the point says of them: its naming words less their names.
@@ -263,6 +272,11 @@ class _Sentences:
         return sorted(chosen)
 
     def _actors_named(self, point: str) -> list[NamedEntity]:
+        if point not in self._named_in:
+            self._named_in[point] = self._find_actors_named(point)
+        return self._named_in[point]
+
+    def _find_actors_named(self, point: str) -> list[NamedEntity]:
         """The actors ``point`` names, less one named only inside another's longer name
         ("Andy Warhol" in "the Andy Warhol Foundation")."""
         found = {actor: actor.spans_in(point) for actor in self._actors}
