@@ -281,14 +281,10 @@ class Prose(_Strict):
         )
 
 
-def is_stated(point: str, article: ArticleIndex) -> bool:
-    """The article states ``point``: most of its naming words are in its nearest sentences,
-    which name every actor it names."""
-    return unstated(point, article) is None
-
-
 def unstated(point: str, article: ArticleIndex) -> str | None:
-    """Why the article does not state ``point`` (see ``is_stated``), or None when it does."""
+    """Why the article does not state ``point``, or None when it does: it states it when
+    most of the point's naming words are in its nearest sentences, which name every
+    person it names."""
     evidence = article.supporting_sentences(point, MAX_EVIDENCE)
     if support(point, evidence) < MIN_SUPPORT:
         return "not what the article says"
