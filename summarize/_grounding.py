@@ -304,8 +304,13 @@ class _Sentences:
         )
 
     def _has_name(self, i: int, actor: NamedEntity) -> bool:
+        return self._has_one_of(i, actor.words)
+
+    def _has_one_of(self, i: int, names: list[list[str]]) -> bool:
+        """Sentence ``i`` has one of ``names`` (each its words, in a row)."""
         words, vocabulary = self._sentence_word_lists[i], self._sentence_vocabularies[i]
-        return any(name[0] in vocabulary and _contains(words, name) for name in actor.words)
+        # The set look-up first: most sentences lack the name's first word.
+        return any(name[0] in vocabulary and _contains(words, name) for name in names)
 
     def naming(self, names: list[str]) -> list[str]:
         """The article's sentences that have one of ``names`` (its words, in a row)."""
@@ -317,14 +322,7 @@ class _Sentences:
 
     def _find_naming(self, names: list[str]) -> list[str]:
         wanted = [words for words in map(_words, names) if words]
-        return [
-            sentence
-            for sentence, words, vocabulary in zip(
-                self.texts, self._sentence_word_lists, self._sentence_vocabularies, strict=True
-            )
-            # The set look-up first: most sentences lack the name's first word.
-            if any(name[0] in vocabulary and _contains(words, name) for name in wanted)
-        ]
+        return [sentence for i, sentence in enumerate(self.texts) if self._has_one_of(i, wanted)]
 
     @cached_property
     def _sentence_word_lists(self) -> list[list[str]]:
