@@ -55,9 +55,9 @@ def step_costs(llama: object, rounds: int) -> dict[int, float]:
     llama.eval(tokens)
     prompt = llama.n_tokens
     # Every batch measured as a drafted step of its size is evaluated: each token's
-    # logits kept (the runtime keeps them for a batch of up to DRAFT_TOKENS + 1).
-    kept_for = _runtime.DRAFT_TOKENS
-    _runtime.DRAFT_TOKENS = BATCHES[-1] - 1
+    # logits kept (the runtime keeps them for a batch of up to its ``drafted_batch``).
+    drafts = llama.draft_model
+    llama.draft_model = _runtime.ArticleLookup(tokens=BATCHES[-1] - 1)
     costs = {}
     try:
         for b in BATCHES:
@@ -69,7 +69,7 @@ def step_costs(llama: object, rounds: int) -> dict[int, float]:
                 times.append(time.perf_counter() - began)
             costs[b] = statistics.median(times) * 1000
     finally:
-        _runtime.DRAFT_TOKENS = kept_for
+        llama.draft_model = drafts
     return costs
 
 
@@ -109,7 +109,7 @@ def main() -> int:
         f"llama-cpp-python k={k}": LlamaPromptLookupDecoding(num_pred_tokens=k) for k in THEIRS
     }
     for k, lo, hi in SETTINGS:
-        drafts[f"k={k}, n={lo}-{hi}"] = (k, lo, hi)
+        drafts[f"k={k}, n={lo}-{hi}"] = _runtime.ArticleLookup(k, lo, hi)
     names = list(drafts)
     print("| answer | tokens | plain ms/token | " + " | ".join(names) + " |")
     print("|---" * (len(names) + 3) + "|")
@@ -124,9 +124,6 @@ def main() -> int:
         answer = llama.tokenize(answer_text.encode(), add_bos=False)
         cells = []
         for name, draft in drafts.items():
-            if isinstance(draft, tuple):
-                _runtime.DRAFT_TOKENS, _runtime.DRAFT_MIN_NGRAM, _runtime.DRAFT_MAX_NGRAM = draft
-                draft = _runtime.ArticleLookup()
             batches = replay(prompt, answer, draft)
             per_token = sum(costs[min(b, BATCHES[-1])] for b in batches) / len(answer)
             gains[name].append(per_token / costs[1])

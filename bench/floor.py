@@ -44,8 +44,6 @@ def _counting_calls(llama_class: Any, calls: list[dict]) -> None:
     writing. Timed here around ``eval``, not from llama.cpp's own counters: those count a
     drafted batch (prompt-lookup decoding) as prompt reading. A batch longer than a draft
     is reading; the others (one token, or one with its draft) are writing."""
-    from summarize._runtime import DRAFT_TOKENS
-
     original_eval = llama_class.eval
     original = llama_class.create_chat_completion
     now: dict[str, float] = {}
@@ -53,7 +51,7 @@ def _counting_calls(llama_class: Any, calls: list[dict]) -> None:
     def timed_eval(llama: Any, tokens: Any) -> None:
         began = time.perf_counter()
         original_eval(llama, tokens)
-        kind = "prompt" if len(tokens) > DRAFT_TOKENS + 1 else "write"
+        kind = "prompt" if len(tokens) > llama.drafted_batch else "write"
         now[f"{kind}_s"] += time.perf_counter() - began
         now[f"{kind}_steps"] += 1
         now[f"{kind}_batched"] += len(tokens)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import ctypes
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ DRAFT_MIN_NGRAM = 3
 DRAFT_MAX_NGRAM = 4
 
 
+@dataclass(frozen=True)
 class ArticleLookup:
     """Prompt-lookup drafts (llama-cpp-python's ``LlamaDraftModel`` interface): where the
     last few tokens written occurred before, in the prompt or in the answer, the tokens
@@ -36,17 +38,21 @@ class ArticleLookup:
     the latest occurrence rather than the first (the answer's own last key, not the
     system prompt's example)."""
 
+    tokens: int = DRAFT_TOKENS
+    min_ngram: int = DRAFT_MIN_NGRAM
+    max_ngram: int = DRAFT_MAX_NGRAM
+
     def __call__(self, input_ids: np.ndarray, /, **kwargs: Any) -> np.ndarray:
         import numpy as np  # the [local] extra's, as llama-cpp-python's
 
-        for n in range(DRAFT_MAX_NGRAM, DRAFT_MIN_NGRAM - 1, -1):
+        for n in range(self.max_ngram, self.min_ngram - 1, -1):
             if len(input_ids) <= n:
                 continue
             earlier = np.lib.stride_tricks.sliding_window_view(input_ids[:-1], n)
             found = np.flatnonzero((earlier == input_ids[-n:]).all(axis=1))
             if len(found):
                 start = found[-1] + n
-                return input_ids[start : start + DRAFT_TOKENS]
+                return input_ids[start : start + self.tokens]
         return np.array([], dtype=np.intc)
 
 
@@ -147,11 +153,18 @@ def llama_class(llama_cpp: Any) -> Any:
             self.last_prompt_tokens = len(tokens)
             return (yield from super().generate(tokens, *args, **kwargs))
 
+        @property
+        def drafted_batch(self) -> int:
+            """The most tokens a drafted step evaluates: the last token written and its
+            draft (as many as ``ArticleLookup``'s default with drafting off)."""
+            drafts = self.draft_model
+            return (drafts.tokens if isinstance(drafts, ArticleLookup) else DRAFT_TOKENS) + 1
+
         def eval(self, tokens: Any) -> None:
             """``Llama.eval`` with logits for every token of a short batch (the last token
             written and its draft, each sampled in turn), and for the last of a long one."""
             self._ctx.kv_cache_seq_rm(-1, self.n_tokens, -1)
-            every = len(tokens) <= DRAFT_TOKENS + 1
+            every = len(tokens) <= self.drafted_batch
             for i in range(0, len(tokens), self.n_batch):
                 batch = tokens[i : i + self.n_batch]
                 self._batch.set_batch(batch=batch, n_past=self.n_tokens, logits_all=every)
