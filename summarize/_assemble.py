@@ -8,9 +8,9 @@ put beside the facts it refers to, by number, when the article states it.
 
 from __future__ import annotations
 
-from summarize._analysis import Entity
-from summarize._facts import Facts
-from summarize._grounding import ArticleIndex, name_key, support
+from summarize._analysis import DateMention, Entity
+from summarize._facts import Facts, written_names
+from summarize._grounding import NamedEntity, name_key, support
 from summarize._schema import (
     MAX_ALIASES,
     MAX_EVIDENCE,
@@ -47,7 +47,6 @@ def assemble(prose: Prose, facts: Facts, left_out: list[str]) -> Brief:
         else:
             left_out.append(f"key point {point!r}: {reason}")
     roles = prose.roles
-    others_said = {name_key(q): e.name for e in actors for q in e.quotes}
     listed = []
     for number, entity in enumerate(actors, start=1):
         said = [*entity.titles, *index.sentences_naming(entity.names)]
@@ -56,9 +55,9 @@ def assemble(prose: Prose, facts: Facts, left_out: list[str]) -> Brief:
         if not role or support(role, said) < MIN_ROLE_SUPPORT:
             role = _role_of(entity)
         if entity.quotes and number in roles:
-            stance = _quoted_stance(entity, stance or "", index, left_out)
+            stance = _quoted_stance(entity, stance or "", facts, left_out)
         elif stance and (
-            support(stance, said) < MIN_ROLE_SUPPORT or name_key(stance) in others_said
+            support(stance, said) < MIN_ROLE_SUPPORT or _someone_elses_words(stance, entity, facts)
         ):
             stance = None  # not said of them, or someone else's words
         listed.append(
@@ -76,13 +75,10 @@ def assemble(prose: Prose, facts: Facts, left_out: list[str]) -> Brief:
         OpenQuestion(
             question=q.question,
             why_open=q.why_open,
-            actors_involved=list(
-                dict.fromkeys(actors[n - 1].name for n in q.actors_involved if 0 < n <= len(actors))
-            ),
+            actors_involved=_named_in(f"{q.question} {q.why_open}", actors),
         )
         for q in prose.open_questions
     ]
-    events = prose.events
     return Brief(
         headline=prose.headline,
         summary=prose.summary,
@@ -94,30 +90,72 @@ def assemble(prose: Prose, facts: Facts, left_out: list[str]) -> Brief:
         places=facts.places,
         open_questions=questions,
         timeline=[
-            TimelineEvent(when=date.text, date=date.date, event=events[number])
-            for number, date in enumerate(facts.dates, start=1)
-            # An event its date's sentence does not state is the model's, not the article's.
-            if number in events
-            and support(events[number], [facts.analysis.sentence_at(date.start)])
-            >= MIN_ROLE_SUPPORT
+            TimelineEvent(when=date.text, date=date.date, event=event)
+            for date, event in _events(prose, facts)
         ],
     )
 
 
-def _quoted_stance(entity: Entity, stance: str, index: ArticleIndex, left_out: list[str]) -> str:
+def _events(prose: Prose, facts: Facts) -> list[tuple[DateMention, str]]:
+    """The model's event for each listed date that the article states happened then: the
+    sentences naming that date must state it, and no other sentence better. A small model
+    puts the story's other facts under a date ("2022: Putin invited Trump to Moscow", from
+    "the bloody 2022 invasion"), and under the dateline, which is when the article was
+    published ("Friday: the election was held", held on Sunday)."""
+    analysis = facts.analysis
+    sentences = analysis.sentence_texts()
+    timeline = []
+    events = prose.events
+    for number, date in enumerate(facts.dates, start=1):
+        event = events.get(number)
+        if event is None:
+            continue
+        then = {analysis.sentence_at(d.start) for d in analysis.dates if d.date == date.date}
+        stated = max(support(event, [sentence]) for sentence in then)
+        elsewhere = max((support(event, [s]) for s in sentences if s not in then), default=0.0)
+        if stated >= MIN_ROLE_SUPPORT and stated >= elsewhere:
+            timeline.append((date, event))
+    return timeline
+
+
+def _named_in(text: str, actors: list[Entity]) -> list[str]:
+    """The listed actors ``text`` names (by a name, an alias or a person's surname), in the
+    list's order: who a question concerns is what it says, not a number the model picks."""
+    return [e.name for e in actors if NamedEntity(written_names(e)).spans_in(text)]
+
+
+def _someone_elses_words(stance: str, entity: Entity, facts: Facts) -> bool:
+    """Whether ``stance`` is words of a quotation the article gives someone else and not
+    ``entity`` (Trump's "like President Putin, wants to make PEACE" is not Zelensky's
+    stance, though it names him)."""
+    words = name_key(stance)
+    if not words:
+        return False
+    theirs = any(words in name_key(q) for q in entity.quotes)
+    return not theirs and any(
+        words in name_key(q.text)
+        for q in facts.analysis.quotations
+        if q.speaker is not None and q.speaker != entity.name
+    )
+
+
+def _quoted_stance(entity: Entity, stance: str, facts: Facts, left_out: list[str]) -> str:
     """A quoted speaker's stance: what the model wrote when their quotes and the sentences
     that name them say it; else (a small model gives one speaker another's words) their
     own words, said in ``left_out``: the brief keeps a stance for everyone quoted, in
     words the article gives them, without asking the model again for one field."""
-    said = [*entity.quotes, *index.sentences_naming(entity.names)]
+    said = [*entity.quotes, *facts.index.sentences_naming(entity.names)]
     # Their title ("US President") is in the sentences that name them, and no stance.
     only_title = support(stance, entity.titles) == 1.0
-    if support(stance, said) >= MIN_STANCE_SUPPORT and not only_title:
+    if _someone_elses_words(stance, entity, facts):
+        reason = "someone else's words"
+    elif support(stance, said) < MIN_STANCE_SUPPORT or only_title:
+        reason = "not what their quotes say"
+    else:
         return stance
     own_words = _own_words(entity.quotes)
     left_out.append(
-        f"stance of {entity.name} ({stance!r}): not what their quotes say; "
-        f"their words {own_words!r} stand for it"
+        f"stance of {entity.name} ({stance!r}): {reason}; their words {own_words!r} stand for it"
     )
     return own_words
 

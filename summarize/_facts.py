@@ -87,15 +87,16 @@ def _named(analysis: Analysis) -> tuple[NamedEntity, ...]:
     """The article's named entities as the checks of a key point know them: what a key
     point says of a person must be said of them (an organisation or a country is as often
     the setting of a sentence as its subject)."""
-    return tuple(
-        NamedEntity((*e.names, *_surname(e)), e.kind == "person") for e in analysis.entities
-    )
+    return tuple(NamedEntity(written_names(e), e.kind == "person") for e in analysis.entities)
 
 
-def _surname(entity: Entity) -> list[str]:
-    """A person's surname, by which a key point may name someone the article names in full."""
+def written_names(entity: Entity) -> tuple[str, ...]:
+    """The names by which the model's prose may name ``entity``: its names in the article,
+    and a person's surname alone (a key point names "Hegseth" whom the article names in
+    full)."""
     words = entity.name.split()
-    return [words[-1]] if entity.kind == "person" and len(words) > 1 else []
+    surname = [words[-1]] if entity.kind == "person" and len(words) > 1 else []
+    return (*entity.names, *surname)
 
 
 def is_analysed(article: Article) -> bool:

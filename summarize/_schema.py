@@ -172,9 +172,6 @@ def _problem(kind: str, message: str, to_model: str, **values: Any) -> PydanticC
 class QuestionProse(_Strict):
     question: str = Field(min_length=2, description="One question, ending with '?'.")
     why_open: str = Field(min_length=1, description="What the article says or leaves out.")
-    actors_involved: list[int] = Field(
-        default_factory=list, max_length=4, description="Numbers of the listed actors."
-    )
 
     @model_validator(mode="after")
     def _is_a_question(self) -> QuestionProse:

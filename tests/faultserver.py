@@ -119,9 +119,7 @@ def synthetic_prose(request: dict) -> str:
         "headline": " ".join(sentences[0].split()[:8]),
         "summary": sentences[0] + ".",
         "key_points": [s.strip() + "." for s in sentences[:3]],
-        "open_questions": [
-            {"question": "What happens next?", "why_open": "Not said.", "actors_involved": [1]}
-        ],
+        "open_questions": [{"question": "What happens next?", "why_open": "Not said."}],
     }
     if names:
         # The position: the words of the actor's first quotation, as the prompt lists them.

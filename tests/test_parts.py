@@ -105,5 +105,5 @@ def test_openai_models_have_a_known_window(seed_text, monkeypatch):
     assert len(split_for_context(article, settings)) == 1
     # The same window rule, with a window the seed article does not fit (analysing an
     # article of 128k tokens takes a minute).
-    monkeypatch.setitem(Server.KNOWN_WINDOWS, "openai", 2500)
+    monkeypatch.setitem(Server.KNOWN_WINDOWS, "openai", 2000)
     assert len(split_for_context(article, settings)) > 1

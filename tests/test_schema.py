@@ -37,8 +37,7 @@ def prose_data() -> dict:
         "open_questions": [
             {
                 "question": "Will Ukraine take part in the talks?",
-                "why_open": "The article does not say.",
-                "actors_involved": [2, 1],
+                "why_open": "The article does not say whether Zelensky was asked.",
             }
         ],
         "actors": {
@@ -168,6 +167,30 @@ def test_a_quoted_speakers_stance_their_words_do_not_state_is_replaced_by_their_
     assert assembled(check(data))[0].actors[0].stance == "work together very closely"
     data["actors"]["Donald Trump"]["says"] = "work together very closely with Putin"
     assert assembled(check(data))[0].actors[0].stance == "work together very closely with Putin"
+
+
+def test_a_stance_in_someone_elses_quote_is_not_theirs():
+    data = prose_data()
+    data["actors"]["Volodymyr Zelensky"]["says"] = "work together very closely"  # Trump's
+    brief, left_out = assembled(check(data))
+    assert brief.actors[1].stance == "meaningful"
+    assert left_out == [
+        "stance of Volodymyr Zelensky ('work together very closely'): someone else's words; "
+        "their words 'meaningful' stand for it"
+    ]
+    data["actors"]["Volodymyr Zelensky"]["says"] = "a meaningful call with Trump"
+    assert assembled(check(data))[0].actors[1].stance == "a meaningful call with Trump"
+
+
+def test_a_question_concerns_the_listed_actors_it_names():
+    data = prose_data()
+    assert assembled(check(data))[0].open_questions[0].actors_involved == ["Volodymyr Zelensky"]
+    data["open_questions"][0]["question"] = "Did Trump call Kyiv first?"  # a surname is a name
+    involved = assembled(check(data))[0].open_questions[0].actors_involved
+    assert involved == ["Donald Trump", "Volodymyr Zelensky"]  # in the list's order
+    data["open_questions"][0]["why_open"] = "The article does not say."
+    data["open_questions"][0]["actors_involved"] = [1]  # the model no longer writes it
+    assert "actors_involved" in failure(data)
 
 
 def test_a_quoted_speaker_needs_a_stance():

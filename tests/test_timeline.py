@@ -117,6 +117,42 @@ def test_the_timeline_lists_each_date_once_and_the_model_writes_only_its_event(s
     ]
 
 
+def test_an_event_is_kept_under_its_date_only_where_the_article_states_it_then():
+    # The dateline is when the article was published; the election was on Sunday.
+    text = (
+        "Hong Kong votes\n\nFriday, September 9, 2016\n\n"
+        "The Hong Kong legislative election was held on Sunday, with a record turnout. "
+        "Veteran politicians stepped down in 2012. "
+        "The results were announced on Monday."
+    )
+    article = Article.from_text(text, date=dt.date(2016, 9, 9))
+    analysis = analyse(article.text, article.date)
+    dates = listed_dates(analysis)
+    assert [d.text for d in dates] == ["Friday, September 9, 2016", "Sunday", "2012"]
+    model = prose_model((), tuple(d.text for d in dates))
+    events = {
+        # The title's words, but the sentence of Sunday says it: not what happened Friday.
+        "Friday, September 9, 2016": "Hong Kong votes in its legislative election",
+        "Sunday": "The Hong Kong legislative election was held",
+        "2012": "Veteran politicians stepped down",
+    }
+    prose = model.model_validate(
+        {
+            "headline": "h",
+            "summary": "s",
+            "key_points": [article.text[start:end] for start, end in analysis.sentences[:3]],
+            "open_questions": [{"question": "q?", "why_open": "w"}],
+            "timeline": events,
+        }
+    )
+    index = ArticleIndex(article.text, analysis.sentences)
+    brief = assemble(prose, Facts(article.text, analysis, [], dates, index, []), left_out=[])
+    assert [(e.when, e.event) for e in brief.timeline] == [
+        ("Sunday", "The Hong Kong legislative election was held"),
+        ("2012", "Veteran politicians stepped down"),
+    ]
+
+
 def test_the_callers_date_reaches_the_prompt(tmp_path, monkeypatch, capsys, seed_text):
     from summarize._cli import main
     from tests.faultserver import FaultServer, Reply
