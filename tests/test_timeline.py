@@ -91,6 +91,21 @@ def test_the_seed_articles_dates_are_found_and_resolved_in_code(seed_text):
     assert dates["this week"] == "2025-W07"
 
 
+def timeline_of(article: Article, analysis, dates: list, events: dict[str, str | None]):
+    """The brief of ``article`` whose model wrote ``events`` for its listed ``dates``."""
+    prose = prose_model((), tuple(d.text for d in dates)).model_validate(
+        {
+            "headline": "h",
+            "summary": "s",
+            "key_points": [article.text[start:end] for start, end in analysis.sentences[:3]],
+            "open_questions": [{"question": "q?", "why_open": "w"}],
+            "timeline": events,
+        }
+    )
+    index = ArticleIndex(article.text, analysis.sentences)
+    return assemble(prose, Facts(article.text, analysis, [], dates, index, []), left_out=[])
+
+
 def test_the_timeline_lists_each_date_once_and_the_model_writes_only_its_event(seed_text):
     article = Article.from_text(seed_text)
     analysis = analyse(article.text, article.date)
@@ -101,17 +116,7 @@ def test_the_timeline_lists_each_date_once_and_the_model_writes_only_its_event(s
     assert list(timeline) == [d.text for d in dates]  # the model writes no date
     events = {dates[0].text: "Trump revealed he expected to meet Putin."}
     events |= {d.text: None for d in dates[1:]}  # nothing happened then, says the model
-    prose = model.model_validate(
-        {
-            "headline": "h",
-            "summary": "s",
-            "key_points": [article.text[start:end] for start, end in analysis.sentences[:3]],
-            "open_questions": [{"question": "q?", "why_open": "w"}],
-            "timeline": events,
-        }
-    )
-    index = ArticleIndex(article.text, analysis.sentences)
-    brief = assemble(prose, Facts(article.text, analysis, [], dates, index, []), left_out=[])
+    brief = timeline_of(article, analysis, dates, events)
     assert [(e.when, e.date, e.event) for e in brief.timeline] == [
         (dates[0].text, dates[0].date, "Trump revealed he expected to meet Putin.")
     ]
@@ -129,24 +134,13 @@ def test_an_event_is_kept_under_its_date_only_where_the_article_states_it_then()
     analysis = analyse(article.text, article.date)
     dates = listed_dates(analysis)
     assert [d.text for d in dates] == ["Friday, September 9, 2016", "Sunday", "2012"]
-    model = prose_model((), tuple(d.text for d in dates))
     events = {
         # The title's words, but the sentence of Sunday says it: not what happened Friday.
         "Friday, September 9, 2016": "Hong Kong votes in its legislative election",
         "Sunday": "The Hong Kong legislative election was held",
         "2012": "Veteran politicians stepped down",
     }
-    prose = model.model_validate(
-        {
-            "headline": "h",
-            "summary": "s",
-            "key_points": [article.text[start:end] for start, end in analysis.sentences[:3]],
-            "open_questions": [{"question": "q?", "why_open": "w"}],
-            "timeline": events,
-        }
-    )
-    index = ArticleIndex(article.text, analysis.sentences)
-    brief = assemble(prose, Facts(article.text, analysis, [], dates, index, []), left_out=[])
+    brief = timeline_of(article, analysis, dates, events)
     assert [(e.when, e.event) for e in brief.timeline] == [
         ("Sunday", "The Hong Kong legislative election was held"),
         ("2012", "Veteran politicians stepped down"),
