@@ -29,9 +29,11 @@ import platformdirs
 from summarize._errors import ConfigurationError
 
 # Bump when the validators change what a valid brief is, or the analysis what its facts
-# are (2: a key point's evidence must name the people it names; titles end clauses).
-# Field changes need no bump: the brief's JSON schema is hashed into every key.
-SCHEMA_VERSION = 2
+# are (2: a key point's evidence must name the people it names; titles end clauses; 3: a
+# timeline event must be its date's, a stance not someone else's words, a question's
+# actors are those it names). Field changes need no bump: the brief's JSON schema is
+# hashed into every key.
+SCHEMA_VERSION = 3
 
 
 def cache_root() -> Path:
