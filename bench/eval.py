@@ -214,7 +214,8 @@ HEADER = (
 )
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict]:
+    """Every line of a JSONL file (a dataset, or the output of this script)."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
@@ -243,10 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     from rouge_score import rouge_scorer
 
     rouge = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
-    records = _read_jsonl(Path(args.dataset))
-    lines = {record["id"]: record for record in _read_jsonl(Path(args.output))}
+    records = read_jsonl(Path(args.dataset))
+    lines = {record["id"]: record for record in read_jsonl(Path(args.output))}
     if args.only:
-        wanted = {record["id"] for record in _read_jsonl(Path(args.only))}
+        wanted = {record["id"] for record in read_jsonl(Path(args.only))}
         records = [record for record in records if record["id"] in wanted]
     rows = [score_article(record, lines.get(record["id"]), rouge) for record in records]
     for row in rows:

@@ -19,7 +19,6 @@ waiting for its slowest answer only lower it. #21 asks for 2x.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -30,7 +29,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 SEED = ROOT / "fixtures" / "articles" / "trump-putin-call-2025-02-13.txt"
+
+from eval import read_jsonl  # noqa: E402
 
 from summarize._spec import LOCAL_MODELS  # noqa: E402
 from summarize._weights import ensure_weights  # noqa: E402
@@ -109,11 +111,7 @@ def measure(llama_cpp, model, vocab, sequences: int, prompt: list[int], steps: i
 
 def gum_medians(path: Path) -> tuple[float, float]:
     """Median prompt and written tokens of a GUM run's briefs."""
-    usage = [
-        json.loads(line)["result"]["usage"]
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if json.loads(line)["status"] == "done"
-    ]
+    usage = [line["result"]["usage"] for line in read_jsonl(path) if line["status"] == "done"]
     return (
         statistics.median(u["prompt_tokens"] for u in usage),
         statistics.median(u["completion_tokens"] for u in usage),
